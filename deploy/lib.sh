@@ -1,0 +1,53 @@
+# Shell helpers shared by deploy/stack, deploy/local and deploy/install.
+
+# render_template IN OUT KEY VALUE [KEY VALUE]…: replace @KEY@ with VALUE.
+# Plain string replacement (values may hold / & and spaces); a placeholder
+# left over is an error, so a template and its callers cannot drift apart.
+render_template() {
+    local in=$1 out=$2 text
+    shift 2
+    text=$(cat "$in")
+    while [ $# -ge 2 ]; do
+        text=${text//@$1@/$2}
+        shift 2
+    done
+    if grep -qE '@[A-Z_]+@' <<< "$text"; then
+        echo "render_template: $in: unfilled $(grep -oE '@[A-Z_]+@' <<< "$text" | sort -u | tr '\n' ' ')" >&2
+        return 1
+    fi
+    printf '%s\n' "$text" > "$out"
+}
+
+# nginx takes the same K/M/G suffixes as depot.conf.
+nginx_size() { printf '%s' "$1"; }
+
+pid_alive() {
+    [ -s "$1" ] && kill -0 "$(cat "$1")" 2> /dev/null
+}
+
+# stop_pid PIDFILE NAME SECONDS: SIGTERM, wait, then SIGKILL.
+stop_pid() {
+    local file=$1 name=$2 secs=$3 pid i
+    pid_alive "$file" || { rm -f "$file"; return 0; }
+    pid=$(cat "$file")
+    kill -TERM "$pid" 2> /dev/null || true
+    for ((i = 0; i < secs * 10; i++)); do
+        kill -0 "$pid" 2> /dev/null || { rm -f "$file"; return 0; }
+        sleep 0.1
+    done
+    echo "$name ($pid) did not stop in ${secs}s; killing it" >&2
+    kill -KILL "$pid" 2> /dev/null || true
+    rm -f "$file"
+}
+
+# wait_for NAME SECONDS CMD…: retry CMD until it succeeds.
+wait_for() {
+    local name=$1 secs=$2 i
+    shift 2
+    for ((i = 0; i < secs * 10; i++)); do
+        "$@" > /dev/null 2>&1 && return 0
+        sleep 0.1
+    done
+    echo "$name did not come up in ${secs}s ($*)" >&2
+    return 1
+}

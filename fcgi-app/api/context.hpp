@@ -1,0 +1,23 @@
+#pragma once
+// What a handler gets besides the request: built by main once per worker
+// thread and passed by reference. No globals.
+
+namespace depot {
+struct Config;
+}
+namespace depot::storage {
+class Db;
+}
+namespace depot::render {
+class Views;
+}
+
+namespace depot::api {
+
+struct Context {
+    const Config& config;
+    storage::Db& db;       // this thread's connection
+    render::Views& views;  // this thread's compiled views
+};
+
+}  // namespace depot::api

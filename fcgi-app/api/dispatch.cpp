@@ -1,0 +1,97 @@
+#include "api/dispatch.hpp"
+
+#include <random>
+
+#include "api/errors.hpp"
+#include "error.hpp"
+#include "http/uri.hpp"
+#include "log.hpp"
+#include "storage/db.hpp"
+
+namespace depot::api {
+namespace {
+
+std::vector<http::RouteSpec> specs_of(const std::vector<Route>& table) {
+    std::vector<http::RouteSpec> specs;
+    specs.reserve(table.size());
+    for (const auto& r : table) specs.push_back({r.method, r.pattern});
+    return specs;
+}
+
+// nginx sends $request_id; this covers requests that reach us another way.
+std::string make_request_id() {
+    thread_local std::mt19937_64 rng{std::random_device{}()};
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string id(32, '0');
+    for (std::size_t i = 0; i < id.size(); i += 16) {
+        auto v = rng();
+        for (std::size_t j = 0; j < 16; ++j, v >>= 4) id[i + j] = kHex[v & 15];
+    }
+    return id;
+}
+
+}  // namespace
+
+Dispatcher::Dispatcher(const std::vector<Route>& table) : table_{table}, router_{specs_of(table)} {}
+
+http::Response Dispatcher::route(http::Request& req, Context& ctx) const {
+    if (req.body_state == http::BodyState::TooLarge) {
+        throw payload_too_large("the request body is larger than this registry accepts");
+    }
+    if (req.body_state == http::BodyState::Incomplete)
+        throw bad_request("the request body was cut short");
+    // SPEC §3 and §5: writes only over HTTPS; nginx's HTTPS param is the only witness.
+    if (!req.is_safe() && !req.https) throw forbidden("writes are accepted over HTTPS only");
+    const auto segments = http::split_path(req.raw_path);
+    auto m = router_.match(req.method, segments);
+    switch (m.kind) {
+        case http::Match::Kind::NotFound:
+            throw not_found("not found");
+        case http::Match::Kind::MethodNotAllowed: {
+            auto r =
+                render_error(req, ctx, 405, "method " + req.method_text + " is not allowed here");
+            r.set("Allow", m.allow);
+            return r;
+        }
+        case http::Match::Kind::Found:
+            break;
+    }
+    req.params = std::move(m.params);
+    return table_[m.index].handler(req, ctx);
+}
+
+http::Response Dispatcher::handle(http::Request& req, Context& ctx) const {
+    if (req.request_id.empty()) req.request_id = make_request_id();
+    http::Response resp;
+    for (int attempt = 0;; ++attempt) {
+        try {
+            resp = route(req, ctx);
+        } catch (const HttpError& e) {
+            resp = render_error(req, ctx, e.status(), e.what(), e.www_authenticate());
+        } catch (...) {
+            const auto ep = std::current_exception();
+            if (storage::is_connection_lost(ep)) {
+                ctx.db.reset();
+                if (attempt == 0 && req.is_safe()) {
+                    log::warn("database connection lost; reconnecting and retrying",
+                              req.request_id);
+                    continue;
+                }
+                log::error("database unavailable: " + storage::describe(ep), req.request_id);
+                resp = render_error(req, ctx, 503,
+                                    "the registry database is unavailable; try again shortly");
+            } else {
+                log::error(
+                    req.method_text + " " + req.raw_path + " failed: " + storage::describe(ep),
+                    req.request_id);
+                resp = render_error(req, ctx, 500,
+                                    "internal server error (request id " + req.request_id + ")");
+            }
+        }
+        break;
+    }
+    resp.set("X-Request-Id", req.request_id);
+    return resp;
+}
+
+}  // namespace depot::api

@@ -1,0 +1,265 @@
+#include "config.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <charconv>
+#include <fstream>
+#include <functional>
+#include <sstream>
+#include <thread>
+#include <vector>
+
+extern char** environ;
+
+namespace depot {
+namespace {
+
+std::string trim(std::string_view s) {
+    const auto b = s.find_first_not_of(" \t\r");
+    if (b == std::string_view::npos) return {};
+    const auto e = s.find_last_not_of(" \t\r");
+    return std::string{s.substr(b, e - b + 1)};
+}
+
+long long parse_int(const std::string& key, const std::string& v, long long lo, long long hi) {
+    long long n = 0;
+    const auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+    if (ec != std::errc{} || p != v.data() + v.size()) {
+        throw ConfigError(key, "'" + v + "' is not a whole number");
+    }
+    if (n < lo || n > hi) {
+        throw ConfigError(
+            key, v + " is out of range [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
+    }
+    return n;
+}
+
+// "64M", "512K", "1G" or plain bytes.
+std::uint64_t parse_size(const std::string& key, const std::string& v) {
+    if (v.empty()) throw ConfigError(key, "empty size");
+    std::uint64_t unit = 1;
+    std::string digits = v;
+    switch (v.back()) {
+        case 'k':
+        case 'K':
+            unit = 1ull << 10;
+            digits.pop_back();
+            break;
+        case 'm':
+        case 'M':
+            unit = 1ull << 20;
+            digits.pop_back();
+            break;
+        case 'g':
+        case 'G':
+            unit = 1ull << 30;
+            digits.pop_back();
+            break;
+        default:
+            break;
+    }
+    const auto n = static_cast<std::uint64_t>(parse_int(key, digits, 0, 1ll << 40));
+    const auto bytes = n * unit;
+    if (bytes < (1u << 10) || bytes > (4ull << 30)) {
+        throw ConfigError(key, "'" + v + "' must be between 1K and 4G");
+    }
+    return bytes;
+}
+
+std::string require_absolute_path(const std::string& key, const std::string& v, bool allow_empty) {
+    if (v.empty() && allow_empty) return v;
+    if (v.empty() || v.front() != '/')
+        throw ConfigError(key, "'" + v + "' is not an absolute path");
+    if (v.find('\0') != std::string::npos) throw ConfigError(key, "path contains NUL");
+    return v;
+}
+
+std::string parse_public_url(const std::string& key, std::string v) {
+    const bool https = v.rfind("https://", 0) == 0;
+    const bool http = v.rfind("http://", 0) == 0;
+    if (!https && !http) throw ConfigError(key, "'" + v + "' must start with https:// or http://");
+    const auto host_start = v.find("://") + 3;
+    if (v.size() <= host_start || v[host_start] == '/')
+        throw ConfigError(key, "'" + v + "' has no host");
+    if (v.find_first_of("?#@ \t", host_start) != std::string::npos) {
+        throw ConfigError(key, "'" + v + "' must not have credentials, a query or a fragment");
+    }
+    while (v.size() > host_start && v.back() == '/') v.pop_back();
+    return v;
+}
+
+std::string parse_identifier(const std::string& key, const std::string& v) {
+    const bool ok = !v.empty() && v.size() <= 64 && std::all_of(v.begin(), v.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+               c == '_' || c == '-' || c == '.';
+    });
+    if (!ok) throw ConfigError(key, "'" + v + "' is not a valid name (letters, digits, _-.)");
+    return v;
+}
+
+log::Level parse_level(const std::string& key, const std::string& v) {
+    if (v == "error") return log::Level::Error;
+    if (v == "warn") return log::Level::Warn;
+    if (v == "info") return log::Level::Info;
+    if (v == "debug") return log::Level::Debug;
+    throw ConfigError(key, "'" + v + "' is not one of error, warn, info, debug");
+}
+
+struct Key {
+    const char* name;
+    std::function<void(Config&, const std::string& key, const std::string& value)> set;
+};
+
+// One line per key, like Redis's static_configs[]: the name and how it is checked.
+const std::vector<Key>& keys() {
+    static const std::vector<Key> kKeys{
+        {"listen",
+         [](Config& c, const std::string& k, const std::string& v) {
+             c.listen = v == "fd:0" ? v : require_absolute_path(k, v, false);
+         }},
+        {"workers",
+         [](Config& c, const std::string& k, const std::string& v) {
+             c.workers = static_cast<int>(parse_int(k, v, 0, 512));
+         }},
+        {"db_socket",
+         [](Config& c, const std::string& k, const std::string& v) {
+             c.db_socket = require_absolute_path(k, v, true);
+         }},
+        {"db_host", [](Config& c, const std::string&, const std::string& v) { c.db_host = v; }},
+        {"db_port",
+         [](Config& c, const std::string& k, const std::string& v) {
+             c.db_port = static_cast<int>(parse_int(k, v, 1, 65535));
+         }},
+        {"db_name", [](Config& c, const std::string& k,
+                       const std::string& v) { c.db_name = parse_identifier(k, v); }},
+        {"db_user", [](Config& c, const std::string& k,
+                       const std::string& v) { c.db_user = parse_identifier(k, v); }},
+        {"db_password_file",
+         [](Config& c, const std::string& k, const std::string& v) {
+             c.db_password_file = require_absolute_path(k, v, true);
+         }},
+        {"public_url", [](Config& c, const std::string& k,
+                          const std::string& v) { c.public_url = parse_public_url(k, v); }},
+        {"tarball_dir",
+         [](Config& c, const std::string& k, const std::string& v) {
+             c.tarball_dir = require_absolute_path(k, v, false);
+         }},
+        {"max_body_bytes", [](Config& c, const std::string& k,
+                              const std::string& v) { c.max_body_bytes = parse_size(k, v); }},
+        {"log_level", [](Config& c, const std::string& k,
+                         const std::string& v) { c.log_level = parse_level(k, v); }},
+        {"views_dir",
+         [](Config& c, const std::string& k, const std::string& v) {
+             c.views_dir = require_absolute_path(k, v, false);
+         }},
+        {"schema_dir",
+         [](Config& c, const std::string& k, const std::string& v) {
+             c.schema_dir = require_absolute_path(k, v, false);
+         }},
+        {"password_iterations",
+         [](Config& c, const std::string& k, const std::string& v) {
+             c.password_iterations = static_cast<int>(parse_int(k, v, 1000, 10000000));
+         }},
+    };
+    return kKeys;
+}
+
+const Key& find_key(const std::string& name) {
+    for (const auto& k : keys()) {
+        if (name == k.name) return k;
+    }
+    throw ConfigError(name, "unknown key");
+}
+
+std::string env_name(const char* key) {
+    std::string n = "DEPOT_";
+    for (const char* p = key; *p; ++p)
+        n += static_cast<char>(std::toupper(static_cast<unsigned char>(*p)));
+    return n;
+}
+
+std::string read_secret_file(const std::string& key, const std::string& path) {
+    std::ifstream in{path, std::ios::binary};
+    if (!in) throw ConfigError(key, "cannot read '" + path + "'");
+    std::stringstream ss;
+    ss << in.rdbuf();
+    std::string s = ss.str();
+    while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
+    return s;
+}
+
+}  // namespace
+
+Config parse_config(std::string_view text, const Environment& env) {
+    Config c;
+    std::map<std::string, std::string> values;
+    std::istringstream in{std::string{text}};
+    std::string line;
+    int lineno = 0;
+    while (std::getline(in, line)) {
+        ++lineno;
+        const auto t = trim(line);
+        if (t.empty() || t.front() == '#') continue;
+        const auto eq = t.find('=');
+        if (eq == std::string::npos) {
+            throw ConfigError("", "line " + std::to_string(lineno) + ": expected key = value");
+        }
+        const auto key = trim(std::string_view{t}.substr(0, eq));
+        (void)find_key(key);
+        if (values.contains(key)) throw ConfigError(key, "set twice");
+        values[key] = trim(std::string_view{t}.substr(eq + 1));
+    }
+    for (const auto& k : keys()) {
+        if (const auto it = env.find(env_name(k.name)); it != env.end())
+            values[k.name] = it->second;
+    }
+    for (const auto& [key, value] : values) find_key(key).set(c, key, value);
+
+    if (c.public_url.empty()) throw ConfigError("public_url", "is required");
+    if (c.db_host.empty() && c.db_socket.empty()) {
+        throw ConfigError("db_socket", "set db_socket or db_host");
+    }
+    if (!c.db_password_file.empty()) {
+        c.db_password = read_secret_file("db_password_file", c.db_password_file);
+    }
+    if (c.workers == 0) {
+        const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+        c.workers = static_cast<int>(2 * cores);
+    }
+    return c;
+}
+
+Config load_config(const std::string& path, const Environment& env) {
+    std::ifstream in{path, std::ios::binary};
+    if (!in) throw ConfigError("", "cannot read config file '" + path + "'");
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return parse_config(ss.str(), env);
+}
+
+Environment process_environment() {
+    Environment env;
+    for (char** e = environ; e && *e; ++e) {
+        const std::string_view kv{*e};
+        const auto eq = kv.find('=');
+        if (eq != std::string_view::npos) env.emplace(kv.substr(0, eq), kv.substr(eq + 1));
+    }
+    return env;
+}
+
+std::string config_path(int argc, char** argv, const Environment& env) {
+    for (int i = 1; i + 1 < argc; ++i) {
+        if (std::string_view{argv[i]} == "--config") return argv[i + 1];
+    }
+    for (int i = 1; i < argc; ++i) {
+        const std::string_view a{argv[i]};
+        if (a.rfind("--config=", 0) == 0) return std::string{a.substr(9)};
+    }
+    if (const auto it = env.find("DEPOT_CONFIG"); it != env.end() && !it->second.empty()) {
+        return it->second;
+    }
+    return kDefaultConfigPath;
+}
+
+}  // namespace depot

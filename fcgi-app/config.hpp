@@ -1,0 +1,60 @@
+#pragma once
+// The worker's and depotctl's configuration: one "key = value" file
+// (/etc/depot/depot.conf, or --config PATH, or $DEPOT_CONFIG), each key
+// overridable by an environment variable DEPOT_<KEY>. Every key is checked at
+// start; a bad value throws ConfigError naming the key, and main exits 1.
+
+#include <cstdint>
+#include <map>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "log.hpp"
+
+namespace depot {
+
+inline constexpr const char* kDefaultConfigPath = "/etc/depot/depot.conf";
+
+struct Config {
+    std::string listen = "fd:0";  // "fd:0" (systemd, spawn-fcgi) or a unix socket path
+    int workers = 0;              // resolved: 0 in the file means 2 per core
+    std::string db_socket = "/run/mysqld/mysqld.sock";
+    std::string db_host;  // when set, TCP to db_host:db_port instead of the socket
+    int db_port = 3306;
+    std::string db_name = "depot";
+    std::string db_user = "depot";
+    std::string db_password_file;
+    std::string db_password;  // read from db_password_file at load
+    std::string public_url;   // scheme://host[:port][/prefix], no trailing slash
+    std::string tarball_dir = "/var/lib/depot/tarballs";
+    std::uint64_t max_body_bytes = 64ull << 20;
+    log::Level log_level = log::Level::Info;
+    std::string views_dir = "/usr/share/depot/views";
+    std::string schema_dir = "/usr/share/depot/schema";
+    int password_iterations = 600000;  // PBKDF2-HMAC-SHA256, OWASP 2023
+};
+
+class ConfigError : public std::runtime_error {
+  public:
+    ConfigError(std::string key, const std::string& message)
+        : std::runtime_error(key.empty() ? message : key + ": " + message), key_(std::move(key)) {}
+    const std::string& key() const noexcept { return key_; }
+
+  private:
+    std::string key_;
+};
+
+using Environment = std::map<std::string, std::string, std::less<>>;
+
+// Parses the file text, then applies DEPOT_<KEY> overrides from env.
+[[nodiscard]] Config parse_config(std::string_view text, const Environment& env);
+// Reads the file at path (missing file: error), then parse_config().
+[[nodiscard]] Config load_config(const std::string& path, const Environment& env);
+// The process environment as an Environment.
+[[nodiscard]] Environment process_environment();
+// --config PATH beats $DEPOT_CONFIG beats kDefaultConfigPath.
+[[nodiscard]] std::string config_path(int argc, char** argv, const Environment& env);
+
+}  // namespace depot

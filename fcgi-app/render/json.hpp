@@ -1,0 +1,80 @@
+#pragma once
+// The only way JSON text is produced: RapidJSON's Writer (escaped, well-formed).
+// RAPIDJSON_ASSERT throws instead of aborting, so a misuse is a 500, not a crash.
+
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+#ifndef RAPIDJSON_ASSERT
+#define RAPIDJSON_ASSERT_THROWS
+#define RAPIDJSON_ASSERT(x)                                 \
+    do {                                                    \
+        if (!(x)) throw std::logic_error("rapidjson: " #x); \
+    } while (false)
+#endif
+#define RAPIDJSON_HAS_STDSTRING 1
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+namespace depot::render {
+
+// A thin wrapper that takes string_view and returns the text at the end.
+class JsonWriter {
+  public:
+    JsonWriter() : w_{buf_} {}
+
+    JsonWriter& begin_object() {
+        w_.StartObject();
+        return *this;
+    }
+    JsonWriter& end_object() {
+        w_.EndObject();
+        return *this;
+    }
+    JsonWriter& begin_array() {
+        w_.StartArray();
+        return *this;
+    }
+    JsonWriter& end_array() {
+        w_.EndArray();
+        return *this;
+    }
+    JsonWriter& key(std::string_view k) {
+        w_.Key(k.data(), static_cast<rapidjson::SizeType>(k.size()), true);
+        return *this;
+    }
+    JsonWriter& string(std::string_view v) {
+        w_.String(v.data(), static_cast<rapidjson::SizeType>(v.size()), true);
+        return *this;
+    }
+    JsonWriter& boolean(bool v) {
+        w_.Bool(v);
+        return *this;
+    }
+    JsonWriter& integer(long long v) {
+        w_.Int64(v);
+        return *this;
+    }
+    JsonWriter& null() {
+        w_.Null();
+        return *this;
+    }
+    // A fragment that is already valid JSON (a stored manifest, a stored packument part).
+    JsonWriter& raw(std::string_view json) {
+        w_.RawValue(json.data(), json.size(), rapidjson::kObjectType);
+        return *this;
+    }
+    JsonWriter& field(std::string_view k, std::string_view v) { return key(k).string(v); }
+
+    [[nodiscard]] std::string str() const { return {buf_.GetString(), buf_.GetSize()}; }
+
+  private:
+    rapidjson::StringBuffer buf_;
+    rapidjson::Writer<rapidjson::StringBuffer> w_;
+};
+
+// {"error": message}: the one shape npm shows to the user (protocol §1.5).
+[[nodiscard]] std::string error_json(std::string_view message);
+
+}  // namespace depot::render

@@ -1,0 +1,93 @@
+#include "render/views.hpp"
+
+#include <filesystem>
+#include <fstream>
+#include <kainjow/mustache.hpp>
+#include <sstream>
+#include <stdexcept>
+
+namespace depot::render {
+namespace fs = std::filesystem;
+namespace mu = kainjow::mustache;
+
+namespace {
+
+std::string read_file(const fs::path& p) {
+    std::ifstream in{p, std::ios::binary};
+    if (!in) throw std::runtime_error("cannot read view " + p.string());
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+void check(const std::string& what, const std::string& text) {
+    if (text.find("{{{") != std::string::npos || text.find("{{&") != std::string::npos) {
+        throw std::runtime_error("view " + what + " uses unescaped output ({{{ or {{&)");
+    }
+    mu::mustache t{text};
+    if (!t.is_valid()) throw std::runtime_error("view " + what + ": " + t.error_message());
+}
+
+}  // namespace
+
+ViewSources load_view_sources(const std::string& dir) {
+    ViewSources s;
+    if (!fs::is_directory(dir))
+        throw std::runtime_error("views_dir: '" + dir + "' is not a directory");
+    for (const auto& e : fs::directory_iterator{dir}) {
+        if (e.is_regular_file() && e.path().extension() == ".mustache") {
+            s.pages[e.path().stem().string()] = read_file(e.path());
+        }
+    }
+    const auto partials = fs::path{dir} / "partials";
+    if (fs::is_directory(partials)) {
+        for (const auto& e : fs::directory_iterator{partials}) {
+            const auto stem = e.path().stem().string();
+            if (e.is_regular_file() && e.path().extension() == ".mustache" &&
+                stem.starts_with("_")) {
+                s.partials[stem.substr(1)] = read_file(e.path());
+            }
+        }
+    }
+    for (const auto& [name, text] : s.pages) check(name, text);
+    for (const auto& [name, text] : s.partials) check("partials/_" + name, text);
+    for (const char* required : {"error"}) {
+        if (!s.pages.contains(required))
+            throw std::runtime_error(std::string{"missing view "} + required);
+    }
+    return s;
+}
+
+struct Views::Impl {
+    std::map<std::string, mu::mustache> pages;
+    std::map<std::string, std::string> partials;
+
+    std::string render(const std::string& page, mu::data data) {
+        for (const auto& [name, text] : partials) {
+            data.set(name, mu::partial{[&text = text] { return text; }});
+        }
+        auto it = pages.find(page);
+        if (it == pages.end()) throw std::logic_error("no view named " + page);
+        return it->second.render(data);
+    }
+};
+
+Views::Views(const ViewSources& sources) : impl_{std::make_unique<Impl>()} {
+    for (const auto& [name, text] : sources.pages) impl_->pages.emplace(name, mu::mustache{text});
+    impl_->partials = sources.partials;
+}
+
+Views::~Views() = default;
+
+std::string Views::error_page(int status, std::string_view reason, std::string_view message,
+                              std::string_view request_id) {
+    mu::data d;
+    d.set("title", std::to_string(status) + " " + std::string{reason});
+    d.set("status", std::to_string(status));
+    d.set("reason", std::string{reason});
+    d.set("message", std::string{message});
+    d.set("request_id", std::string{request_id});
+    return impl_->render("error", std::move(d));
+}
+
+}  // namespace depot::render

@@ -1,0 +1,94 @@
+#pragma once
+// One MySQL connection (Connector/C++ 1.1) per worker thread, opened lazily
+// and dropped when the server went away, so the next use reconnects. Only
+// storage/ sees Connector/C++ types; the rest sees Db, Transaction and the
+// free functions below.
+
+#include <exception>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace sql {
+class Connection;
+class Driver;
+class PreparedStatement;
+class ResultSet;
+}  // namespace sql
+
+namespace depot {
+struct Config;
+}
+
+namespace depot::storage {
+
+struct DbSettings {
+    std::string socket;  // used when host is empty
+    std::string host;
+    int port = 3306;
+    std::string name;
+    std::string user;
+    std::string password;
+};
+
+[[nodiscard]] DbSettings settings_from(const Config& config);
+
+// get_driver_instance() is not thread-safe: main calls this once before any thread.
+sql::Driver& driver();
+
+// Connector/C++ wants threadInit()/threadEnd() around each thread's use.
+class ThreadScope {
+  public:
+    explicit ThreadScope(sql::Driver& d);
+    ~ThreadScope();
+    ThreadScope(const ThreadScope&) = delete;
+    ThreadScope& operator=(const ThreadScope&) = delete;
+
+  private:
+    sql::Driver& driver_;
+};
+
+class Db {
+  public:
+    Db(sql::Driver& driver, DbSettings settings);
+    ~Db();
+    Db(const Db&) = delete;
+    Db& operator=(const Db&) = delete;
+
+    sql::Connection& conn();  // connects if needed; throws on failure
+    [[nodiscard]] std::unique_ptr<sql::PreparedStatement> prepare(const char* sql);
+    void execute(const std::string& sql);  // trusted text only: migrations
+    void reset() noexcept;                 // drop the connection; next use reconnects
+    [[nodiscard]] bool connected() const noexcept { return conn_ != nullptr; }
+
+  private:
+    sql::Driver& driver_;
+    DbSettings settings_;
+    std::unique_ptr<sql::Connection> conn_;
+};
+
+// Rolls back unless commit() ran.
+class Transaction {
+  public:
+    explicit Transaction(Db& db);
+    ~Transaction();
+    Transaction(const Transaction&) = delete;
+    Transaction& operator=(const Transaction&) = delete;
+    void commit();
+
+  private:
+    Db& db_;
+    bool done_ = false;
+};
+
+// True when the exception says the server is gone or unreachable (2002, 2003,
+// 2006, 2013, …): the caller resets the connection and may retry.
+[[nodiscard]] bool is_connection_lost(const std::exception_ptr& e);
+
+// A short description of a database exception for logs (code + message).
+[[nodiscard]] std::string describe(const std::exception_ptr& e);
+
+// The newest applied migration, or nullopt before the first migrate.
+[[nodiscard]] std::optional<int> schema_version(Db& db);
+
+}  // namespace depot::storage

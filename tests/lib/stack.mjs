@@ -1,0 +1,138 @@
+// The integration harness: a whole depot stack (its own MariaDB data dir,
+// depot-fcgi, nginx with TLS) in a temp dir on free loopback ports, started
+// with deploy/stack exactly as `deploy/local up` does, and torn down after.
+
+import { execFile, spawn } from 'node:child_process';
+import { mkdtemp, rm, readFile } from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+export const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const binDir = process.env.DEPOT_BIN || path.join(repo, 'build');
+export const npmBin = path.join(repo, 'tests/node_modules/.bin/npm');
+
+export async function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+// Runs a command, never throws: {code, stdout, stderr}.
+export async function sh(cmd, args, opts = {}) {
+  try {
+    const { stdout, stderr } = await run(cmd, args, { maxBuffer: 64 << 20, ...opts });
+    return { code: 0, stdout, stderr };
+  } catch (e) {
+    return { code: e.code ?? 1, stdout: e.stdout ?? '', stderr: e.stderr ?? String(e) };
+  }
+}
+
+export class Stack {
+  static async start({ workers = 2, extraConf = '', maxBody = '' } = {}) {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'depot-test-'));
+    const s = new Stack(dir, await freePort(), await freePort());
+    s.env = {
+      ...process.env,
+      DEPOT_VAR: dir,
+      DEPOT_BIN: binDir,
+      DEPOT_HTTPS_PORT: String(s.httpsPort),
+      DEPOT_HTTP_PORT: String(s.httpPort),
+      DEPOT_WORKERS: String(workers),
+      DEPOT_EXTRA_CONF: extraConf,
+      ...(maxBody ? { DEPOT_MAX_BODY: maxBody } : {}),
+    };
+    const r = await s.ctl('up');
+    if (r.code !== 0) {
+      await s.stop();
+      throw new Error(`stack did not start:\n${r.stdout}\n${r.stderr}`);
+    }
+    return s;
+  }
+
+  constructor(dir, httpsPort, httpPort) {
+    this.dir = dir;
+    this.httpsPort = httpsPort;
+    this.httpPort = httpPort;
+    this.url = `https://127.0.0.1:${httpsPort}`;
+    this.httpUrl = `http://127.0.0.1:${httpPort}`;
+    this.ca = path.join(dir, 'tls/ca.pem');
+    this.config = path.join(dir, 'depot.conf');
+  }
+
+  ctl(command) {
+    return sh('bash', [path.join(repo, 'deploy/stack'), command], { env: this.env });
+  }
+
+  async stop() {
+    await this.ctl('down');
+    if (!process.env.DEPOT_KEEP_TMP) await rm(this.dir, { recursive: true, force: true });
+  }
+
+  // curl against the stack; returns {status, headers (lower-case), body}.
+  async curl(urlPath, { method = 'GET', headers = {}, data, base = this.url, extra = [] } = {}) {
+    const args = ['-sS', '-i', '--http1.1', '--cacert', this.ca, '-X', method];
+    for (const [k, v] of Object.entries(headers)) args.push('-H', `${k}: ${v}`);
+    if (data !== undefined) args.push('--data-binary', data);
+    args.push(...extra, base + urlPath);
+    const r = await sh('curl', args);
+    if (r.code !== 0) throw new Error(`curl ${urlPath}: ${r.stderr}`);
+    return parseHttp(r.stdout);
+  }
+
+  // The real npm CLI with a private userconfig and cache in the stack dir.
+  async npm(args, { cwd = this.dir, home = 'npm-home', env = {} } = {}) {
+    const h = path.join(this.dir, home);
+    return sh(npmBin, [
+      ...args,
+      '--registry', this.url + '/',
+      '--cafile', this.ca,
+      '--userconfig', path.join(h, '.npmrc'),
+      '--cache', path.join(h, 'cache'),
+      '--update-notifier=false',
+      '--fund=false',
+    ], { cwd, env: { ...process.env, HOME: h, npm_config_loglevel: 'warn', ...env } });
+  }
+
+  async log(name) {
+    return readFile(path.join(this.dir, 'log', name), 'utf8').catch(() => '');
+  }
+}
+
+// Parses curl -i output, skipping interim 1xx responses.
+export function parseHttp(text) {
+  let rest = text;
+  for (;;) {
+    const end = rest.indexOf('\r\n\r\n');
+    const head = end < 0 ? rest : rest.slice(0, end);
+    const body = end < 0 ? '' : rest.slice(end + 4);
+    const lines = head.split('\r\n');
+    const status = Number(lines[0].split(' ')[1]);
+    if (status >= 100 && status < 200 && end >= 0) {
+      rest = body;
+      continue;
+    }
+    const headers = {};
+    for (const line of lines.slice(1)) {
+      const i = line.indexOf(':');
+      if (i > 0) headers[line.slice(0, i).trim().toLowerCase()] = line.slice(i + 1).trim();
+    }
+    return { status, headers, body };
+  }
+}
+
+export function spawnProcess(cmd, args, opts) {
+  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], ...opts });
+  let stderr = '';
+  child.stderr.on('data', (d) => { stderr += d; });
+  const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal, stderr })));
+  return { child, exited, stderr: () => stderr };
+}

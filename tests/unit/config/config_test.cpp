@@ -1,0 +1,110 @@
+#include "config.hpp"
+
+#include <boost/test/unit_test.hpp>
+
+using depot::Config;
+using depot::ConfigError;
+using depot::Environment;
+using depot::parse_config;
+
+namespace {
+
+const char* kMinimal = "public_url = https://depot.example/\n";
+
+bool names_key(const ConfigError& e, const std::string& key) {
+    return e.key() == key && std::string{e.what()}.find(key) != std::string::npos;
+}
+
+void expect_key_error(const std::string& text, const std::string& key,
+                      const Environment& env = {}) {
+    BOOST_TEST_INFO(text);
+    BOOST_CHECK_EXCEPTION((void)parse_config(text, env), ConfigError,
+                          [&](const ConfigError& e) { return names_key(e, key); });
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(config)
+
+BOOST_AUTO_TEST_CASE(defaults_fill_everything_but_the_public_url) {
+    const Config c = parse_config(kMinimal, {});
+    BOOST_TEST(c.public_url == "https://depot.example");  // trailing slash trimmed
+    BOOST_TEST(c.listen == "fd:0");
+    BOOST_TEST(c.workers >= 2);
+    BOOST_TEST(c.db_socket == "/run/mysqld/mysqld.sock");
+    BOOST_TEST(c.max_body_bytes == 64ull << 20);
+}
+
+BOOST_AUTO_TEST_CASE(every_key_is_read_with_comments_and_spaces) {
+    const Config c = parse_config(
+        "# depot\n"
+        "listen = /run/depot/fcgi.sock\n"
+        "workers=3\n"
+        "  db_host = db.internal \n"
+        "db_port = 3307\n"
+        "db_name = reg\n"
+        "db_user = reg_rw\n"
+        "public_url = https://npm.example.com:8443/registry\n"
+        "tarball_dir = /srv/tarballs\n"
+        "max_body_bytes = 10M\n"
+        "log_level = debug\n"
+        "views_dir = /srv/views\n"
+        "schema_dir = /srv/schema\n"
+        "password_iterations = 1000\n",
+        {});
+    BOOST_TEST(c.listen == "/run/depot/fcgi.sock");
+    BOOST_TEST(c.workers == 3);
+    BOOST_TEST(c.db_host == "db.internal");
+    BOOST_TEST(c.db_port == 3307);
+    BOOST_TEST(c.db_name == "reg");
+    BOOST_TEST(c.public_url == "https://npm.example.com:8443/registry");
+    BOOST_TEST(c.max_body_bytes == 10ull << 20);
+    BOOST_TEST((c.log_level == depot::log::Level::Debug));
+    BOOST_TEST(c.password_iterations == 1000);
+}
+
+BOOST_AUTO_TEST_CASE(environment_overrides_the_file) {
+    const Config c =
+        parse_config("public_url = https://a.example\nworkers = 4\n",
+                     {{"DEPOT_WORKERS", "7"}, {"DEPOT_PUBLIC_URL", "https://b.example"}});
+    BOOST_TEST(c.workers == 7);
+    BOOST_TEST(c.public_url == "https://b.example");
+}
+
+BOOST_AUTO_TEST_CASE(bad_values_name_their_key) {
+    expect_key_error(std::string{kMinimal} + "workers = many\n", "workers");
+    expect_key_error(std::string{kMinimal} + "workers = 100000\n", "workers");
+    expect_key_error(std::string{kMinimal} + "db_port = 0\n", "db_port");
+    expect_key_error(std::string{kMinimal} + "listen = relative.sock\n", "listen");
+    expect_key_error(std::string{kMinimal} + "tarball_dir = tarballs\n", "tarball_dir");
+    expect_key_error(std::string{kMinimal} + "max_body_bytes = 12X\n", "max_body_bytes");
+    expect_key_error(std::string{kMinimal} + "max_body_bytes = 10\n", "max_body_bytes");
+    expect_key_error(std::string{kMinimal} + "log_level = loud\n", "log_level");
+    expect_key_error(std::string{kMinimal} + "db_name = x;drop\n", "db_name");
+    expect_key_error(std::string{kMinimal} + "password_iterations = 10\n", "password_iterations");
+    expect_key_error(std::string{kMinimal} + "db_password_file = /nonexistent/secret\n",
+                     "db_password_file");
+    expect_key_error("public_url = ftp://x.example\n", "public_url");
+    expect_key_error("public_url = https://x.example/?a=b\n", "public_url");
+    expect_key_error("public_url = https:///path\n", "public_url");
+    expect_key_error("", "public_url");
+    expect_key_error(std::string{kMinimal} + "colour = blue\n", "colour");
+    expect_key_error(std::string{kMinimal} + "workers = 2\nworkers = 3\n", "workers");
+    expect_key_error(kMinimal, "workers", {{"DEPOT_WORKERS", "-1"}});
+}
+
+BOOST_AUTO_TEST_CASE(a_line_without_equals_is_an_error) {
+    BOOST_CHECK_THROW((void)parse_config(std::string{kMinimal} + "just words\n", {}), ConfigError);
+}
+
+BOOST_AUTO_TEST_CASE(config_path_prefers_flag_then_environment) {
+    char prog[] = "depot-fcgi";
+    char flag[] = "--config";
+    char path[] = "/tmp/x.conf";
+    char* argv[] = {prog, flag, path, nullptr};
+    BOOST_TEST(depot::config_path(3, argv, {{"DEPOT_CONFIG", "/env.conf"}}) == "/tmp/x.conf");
+    BOOST_TEST(depot::config_path(1, argv, {{"DEPOT_CONFIG", "/env.conf"}}) == "/env.conf");
+    BOOST_TEST(depot::config_path(1, argv, {}) == "/etc/depot/depot.conf");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
