@@ -16,6 +16,7 @@
 #include "log.hpp"
 #include "render/views.hpp"
 #include "storage/db.hpp"
+#include "storage/tarball_store.hpp"
 
 namespace {
 
@@ -33,11 +34,11 @@ struct WorkerState {
     depot::api::Context ctx;
 
     WorkerState(sql::Driver& driver, const depot::Config& config,
-                const depot::render::ViewSources& sources)
+                const depot::render::ViewSources& sources, depot::storage::TarballStore& tarballs)
         : scope{driver},
           db{driver, depot::storage::settings_from(config)},
           views{sources},
-          ctx{config, db, views} {}
+          ctx{config, db, views, tarballs} {}
 };
 
 bool has_flag(int argc, char** argv, const char* flag) {
@@ -89,11 +90,17 @@ int main(int argc, char** argv) {
         return 1;
     }
 
+    storage::LocalDiskStore tarballs{config.tarball_dir};
+    if (const int n = tarballs.clean_orphans(); n > 0) {
+        log::info("removed " + std::to_string(n) +
+                  " partial tarball writes left by a killed worker");
+    }
+
     sql::Driver& driver = storage::driver();
     const api::Dispatcher dispatcher;
     fcgi::WorkerPool pool{
         listen_fd, config.workers, config.max_body_bytes, [&]() -> fcgi::RequestHandler {
-            auto state = std::make_shared<WorkerState>(driver, config, view_sources);
+            auto state = std::make_shared<WorkerState>(driver, config, view_sources, tarballs);
             return [state, &dispatcher](http::Request& req) {
                 return dispatcher.handle(req, state->ctx);
             };

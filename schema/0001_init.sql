@@ -105,7 +105,7 @@ CREATE TABLE tokens (
     user_id         BIGINT UNSIGNED NULL,
     package_id      BIGINT UNSIGNED NULL,
     readonly        BOOLEAN NOT NULL DEFAULT FALSE,
-    cidr_whitelist  TEXT NULL,                       -- JSON array of CIDRs
+    cidr_whitelist  TEXT NULL,                       -- space-separated CIDR ranges
     created_at      DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
     last_used_at    DATETIME(3) NULL,
     expires_at      DATETIME(3) NULL,

@@ -7,7 +7,8 @@ struct Config;
 }
 namespace depot::storage {
 class Db;
-}
+class TarballStore;
+}  // namespace depot::storage
 namespace depot::render {
 class Views;
 }
@@ -16,8 +17,9 @@ namespace depot::api {
 
 struct Context {
     const Config& config;
-    storage::Db& db;       // this thread's connection
-    render::Views& views;  // this thread's compiled views
+    storage::Db& db;                  // this thread's connection
+    render::Views& views;             // this thread's compiled views
+    storage::TarballStore& tarballs;  // shared; thread-safe
 };
 
 }  // namespace depot::api

@@ -25,4 +25,28 @@ struct Route {
 http::Response ping(const http::Request&, Context&);    // ping.cpp
 http::Response health(const http::Request&, Context&);  // ping.cpp
 
+http::Response add_user(const http::Request&, Context&);        // users.cpp
+http::Response show_user(const http::Request&, Context&);       // users.cpp
+http::Response update_user(const http::Request&, Context&);     // users.cpp
+http::Response create_session(const http::Request&, Context&);  // users.cpp
+http::Response whoami(const http::Request&, Context&);          // users.cpp
+http::Response logout(const http::Request&, Context&);          // users.cpp
+
+http::Response start_web_login(const http::Request&, Context&);    // web_login.cpp
+http::Response poll_web_login(const http::Request&, Context&);     // web_login.cpp
+http::Response show_web_login(const http::Request&, Context&);     // web_login.cpp
+http::Response approve_web_login(const http::Request&, Context&);  // web_login.cpp
+
+http::Response list_tokens(const http::Request&, Context&);   // tokens.cpp
+http::Response create_token(const http::Request&, Context&);  // tokens.cpp
+http::Response revoke_token(const http::Request&, Context&);  // tokens.cpp
+
+http::Response search(const http::Request&, Context&);  // search.cpp
+
+http::Response show_package(const http::Request&, Context&);  // packages.cpp
+http::Response show_version(const http::Request&, Context&);  // packages.cpp
+http::Response publish(const http::Request&, Context&);       // packages.cpp
+
+http::Response download_tarball(const http::Request&, Context&);  // tarballs.cpp
+
 }  // namespace depot::api

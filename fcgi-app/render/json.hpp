@@ -14,6 +14,7 @@
     } while (false)
 #endif
 #define RAPIDJSON_HAS_STDSTRING 1
+#include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
@@ -56,6 +57,10 @@ class JsonWriter {
         w_.Int64(v);
         return *this;
     }
+    JsonWriter& number(double v) {
+        w_.Double(v);
+        return *this;
+    }
     JsonWriter& null() {
         w_.Null();
         return *this;
@@ -66,6 +71,11 @@ class JsonWriter {
         return *this;
     }
     JsonWriter& field(std::string_view k, std::string_view v) { return key(k).string(v); }
+    // Any parsed value, written through the same writer.
+    JsonWriter& value(const rapidjson::Value& v) {
+        v.Accept(w_);
+        return *this;
+    }
 
     [[nodiscard]] std::string str() const { return {buf_.GetString(), buf_.GetSize()}; }
 
@@ -73,6 +83,12 @@ class JsonWriter {
     rapidjson::StringBuffer buf_;
     rapidjson::Writer<rapidjson::StringBuffer> w_;
 };
+
+// Parses text into doc; false on malformed JSON (never throws for bad input).
+[[nodiscard]] bool parse_json(rapidjson::Document& doc, std::string_view text);
+
+// The string member key of obj, or empty when absent or not a string.
+[[nodiscard]] std::string_view string_member(const rapidjson::Value& obj, std::string_view key);
 
 // {"error": message}: the one shape npm shows to the user (protocol §1.5).
 [[nodiscard]] std::string error_json(std::string_view message);

@@ -51,7 +51,7 @@ ViewSources load_view_sources(const std::string& dir) {
     }
     for (const auto& [name, text] : s.pages) check(name, text);
     for (const auto& [name, text] : s.partials) check("partials/_" + name, text);
-    for (const char* required : {"error"}) {
+    for (const char* required : {"error", "login", "login_done"}) {
         if (!s.pages.contains(required))
             throw std::runtime_error(std::string{"missing view "} + required);
     }
@@ -88,6 +88,22 @@ std::string Views::error_page(int status, std::string_view reason, std::string_v
     d.set("message", std::string{message});
     d.set("request_id", std::string{request_id});
     return impl_->render("error", std::move(d));
+}
+
+std::string Views::login_page(bool create, std::string_view error, std::string_view name) {
+    mu::data d;
+    d.set("title", create ? "Create your account" : "Log in");
+    d.set("create", create ? mu::data::type::bool_true : mu::data::type::bool_false);
+    d.set("error", std::string{error});
+    d.set("name", std::string{name});
+    return impl_->render("login", std::move(d));
+}
+
+std::string Views::login_done_page(std::string_view name) {
+    mu::data d;
+    d.set("title", "Logged in");
+    d.set("name", std::string{name});
+    return impl_->render("login_done", std::move(d));
 }
 
 }  // namespace depot::render

@@ -33,6 +33,11 @@ class Views {
     [[nodiscard]] std::string error_page(int status, std::string_view reason,
                                          std::string_view message, std::string_view request_id);
 
+    // npm web login: sign in (or sign up when create) and approve the CLI.
+    [[nodiscard]] std::string login_page(bool create, std::string_view error,
+                                         std::string_view name);
+    [[nodiscard]] std::string login_done_page(std::string_view name);
+
   private:
     struct Impl;
     std::unique_ptr<Impl> impl_;

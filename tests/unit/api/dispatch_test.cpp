@@ -11,6 +11,7 @@
 #include "error.hpp"
 #include "render/views.hpp"
 #include "storage/db.hpp"
+#include "storage/tarball_store.hpp"
 
 using namespace depot;
 
@@ -34,9 +35,12 @@ const std::vector<api::Route>& test_routes() {
 struct Fixture {
     Config config = parse_config("public_url = https://depot.test\n", {});
     storage::Db db{storage::driver(), storage::settings_from(config)};  // never connects here
-    render::ViewSources sources{{{"error", "<h1>{{status}}</h1><p>{{message}}</p>"}}, {}};
+    render::ViewSources sources{
+        {{"error", "<h1>{{status}}</h1><p>{{message}}</p>"}, {"login", ""}, {"login_done", ""}},
+        {}};
     render::Views views{sources};
-    api::Context ctx{config, db, views};
+    storage::LocalDiskStore tarballs{"/nonexistent"};
+    api::Context ctx{config, db, views, tarballs};
     api::Dispatcher dispatcher{test_routes()};
 
     http::Response get(const std::string& path, const std::string& accept = "*/*",

@@ -1,0 +1,102 @@
+// Packuments, version manifests and publish (protocol §9, §12).
+
+#include "api/publish_body.hpp"
+#include "api/request_body.hpp"
+#include "api/routes.hpp"
+#include "config.hpp"
+#include "error.hpp"
+#include "http/negotiate.hpp"
+#include "model/package_name.hpp"
+#include "model/semver.hpp"
+#include "render/json.hpp"
+#include "services/auth.hpp"
+#include "services/publish.hpp"
+#include "storage/db.hpp"
+#include "storage/package_repo.hpp"
+#include "storage/version_repo.hpp"
+
+namespace depot::api {
+
+// A restricted package exists only for its owners: everyone else gets the
+// same 404 as for a name that was never published, so names do not leak.
+void require_read_access(const http::Request& req, Context& ctx, std::uint64_t package_id,
+                         std::string_view access, std::string_view name) {
+    if (access != "restricted") return;
+    const auto who =
+        services::authenticate(ctx.db, ctx.config, req.header("authorization"), req.remote_addr);
+    if (!who || !storage::PackageRepo{ctx.db}.is_owner(package_id, who->user_id)) {
+        throw not_found("package \"" + std::string{name} + "\" not found");
+    }
+}
+
+// GET /{pkg}: the stored bytes of the full or abbreviated document.
+http::Response show_package(const http::Request& req, Context& ctx) {
+    const auto name = model::PackageName::parse(req.param("pkg"));
+    const bool write = http::find_field(http::parse_form(req.query), "write") == "true";
+    const bool abbreviated = !write && http::wants_abbreviated(req.header("accept"));
+    const auto stored = storage::PackumentRepo{ctx.db}.find(name.str(), abbreviated);
+    if (!stored) throw not_found("package \"" + name.str() + "\" not found");
+    require_read_access(req, ctx, stored->package_id, stored->access, name.str());
+
+    http::Response r;
+    r.set("ETag", stored->etag);
+    // Corgi and full share one URL and one npm cache slot (protocol §1.6).
+    r.set("Vary", "Accept");
+    r.set("Cache-Control", write                            ? "no-store"
+                           : stored->access == "restricted" ? "private, max-age=0, must-revalidate"
+                                                            : "public, max-age=0, must-revalidate");
+    if (!write && etag_matches(req.header("if-none-match"), stored->etag)) {
+        r.status = 304;
+        return r;
+    }
+    r.status = 200;
+    r.set("Content-Type", abbreviated ? "application/vnd.npm.install-v1+json" : "application/json");
+    r.body = stored->body;
+    return r;
+}
+
+// GET /{pkg}/{version}: one version manifest, by version or dist-tag.
+http::Response show_version(const http::Request& req, Context& ctx) {
+    const auto name = model::PackageName::parse(req.param("pkg"));
+    const auto& wanted = req.param("version");
+    const auto stored = storage::PackumentRepo{ctx.db}.find(name.str(), false);
+    if (!stored) throw not_found("package \"" + name.str() + "\" not found");
+    require_read_access(req, ctx, stored->package_id, stored->access, name.str());
+    rapidjson::Document doc;
+    if (!render::parse_json(doc, stored->body))
+        throw std::runtime_error("stored packument is not JSON");
+    std::string version{render::string_member(doc["dist-tags"], wanted)};
+    if (version.empty()) version = wanted;
+    const auto& versions = doc["versions"];
+    const auto it =
+        versions.FindMember(rapidjson::Value{rapidjson::StringRef(version.data(), version.size())});
+    if (it == versions.MemberEnd()) {
+        throw not_found("version or tag \"" + wanted + "\" of \"" + name.str() + "\" not found");
+    }
+    render::JsonWriter w;
+    w.value(it->value);
+    auto r = http::json(200, w.str());
+    r.set("Cache-Control", "public, max-age=0, must-revalidate");
+    return r;
+}
+
+// PUT /{pkg}: npm publish. (Deprecate and star share this URL: issue #4.)
+http::Response publish(const http::Request& req, Context& ctx) {
+    const auto name = model::PackageName::parse(req.param("pkg"));
+    if (!is_publish_body(req.body)) {
+        throw bad_request("only publishing a new version is supported on PUT /" + name.str() +
+                          " so far");
+    }
+    auto input = parse_publish_body(name, req.body);
+    const auto who =
+        services::require_login(ctx.db, ctx.config, req.header("authorization"), req.remote_addr);
+    const auto outcome = services::publish(ctx.db, ctx.tarballs, ctx.config, who, input);
+    render::JsonWriter w;
+    w.begin_object().key("ok").boolean(true).field("id", name.str());
+    w.field("version", input.version);
+    if (outcome == services::PublishOutcome::AlreadyPublished) w.key("unchanged").boolean(true);
+    w.end_object();
+    return private_json(outcome == services::PublishOutcome::Created ? 201 : 200, w.str());
+}
+
+}  // namespace depot::api

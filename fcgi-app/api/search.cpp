@@ -1,0 +1,135 @@
+// GET /-/v1/search?text=&size=&from= (protocol §18): FULLTEXT over name,
+// description and keywords, the exact name first.
+
+#include <charconv>
+
+#include "api/routes.hpp"
+#include "error.hpp"
+#include "http/uri.hpp"
+#include "render/json.hpp"
+#include "storage/db.hpp"
+#include "storage/package_repo.hpp"
+
+namespace depot::api {
+namespace {
+
+int int_param(const http::Fields& q, std::string_view name, int fallback, int lo, int hi) {
+    const auto v = http::find_field(q, name);
+    if (!v || v->empty()) return fallback;
+    int n = 0;
+    const auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), n);
+    if (ec != std::errc{} || p != v->data() + v->size() || n < lo || n > hi) {
+        throw bad_request(std::string{name} + " must be a whole number from " + std::to_string(lo) +
+                          " to " + std::to_string(hi));
+    }
+    return n;
+}
+
+// "left-pad util" → "left* pad* util*": words are runs of letters and digits.
+std::string boolean_query(std::string_view text) {
+    std::string out, word;
+    for (const char ch : std::string{text} + " ") {
+        const char c = static_cast<char>(ch >= 'A' && ch <= 'Z' ? ch - 'A' + 'a' : ch);
+        if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
+            word.push_back(c);
+        } else if (!word.empty()) {
+            out += (out.empty() ? "" : " ") + word + "*";
+            word.clear();
+        }
+    }
+    return out;
+}
+
+const rapidjson::Value* member(const rapidjson::Value& v, const char* key) {
+    if (!v.IsObject()) return nullptr;
+    const auto it = v.FindMember(key);
+    return it == v.MemberEnd() ? nullptr : &it->value;
+}
+
+void write_people(render::JsonWriter& w, const rapidjson::Value* list) {
+    w.begin_array();
+    if (list && list->IsArray()) {
+        for (const auto& m : list->GetArray()) {
+            w.begin_object().field("username", render::string_member(m, "name"));
+            w.field("email", render::string_member(m, "email")).end_object();
+        }
+    }
+    w.end_array();
+}
+
+std::string_view url_of(const rapidjson::Value* v) {
+    if (!v) return {};
+    if (v->IsString()) return {v->GetString(), v->GetStringLength()};
+    return render::string_member(*v, "url");
+}
+
+void write_object(render::JsonWriter& w, const storage::SearchHit& hit, double score) {
+    rapidjson::Document doc;
+    if (!render::parse_json(doc, hit.packument) || !doc.IsObject()) return;
+    const auto* tags = member(doc, "dist-tags");
+    const auto latest = tags ? render::string_member(*tags, "latest") : std::string_view{};
+    const rapidjson::Value* version = nullptr;
+    if (const auto* versions = member(doc, "versions"); versions && !latest.empty()) {
+        const auto it = versions->FindMember(
+            rapidjson::Value{rapidjson::StringRef(latest.data(), latest.size())});
+        if (it != versions->MemberEnd()) version = &it->value;
+    }
+    w.begin_object().key("package").begin_object();
+    w.field("name", hit.name)
+        .field("scope",
+               hit.name.starts_with("@") ? hit.name.substr(1, hit.name.find('/') - 1) : "unscoped");
+    w.field("version", latest).field("description", hit.description);
+    w.key("keywords");
+    if (const auto* k = member(doc, "keywords"); k && k->IsArray()) {
+        w.value(*k);
+    } else {
+        w.begin_array().end_array();
+    }
+    w.field("date", hit.modified);
+    w.key("links").begin_object();
+    if (const auto h = render::string_member(doc, "homepage"); !h.empty()) w.field("homepage", h);
+    if (const auto r = url_of(member(doc, "repository")); !r.empty()) w.field("repository", r);
+    if (const auto b = url_of(member(doc, "bugs")); !b.empty()) w.field("bugs", b);
+    w.end_object();
+    if (const auto* a = member(doc, "author"); a && a->IsObject()) w.key("author").value(*a);
+    if (const auto* u = version ? member(*version, "_npmUser") : nullptr; u && u->IsObject()) {
+        w.key("publisher").begin_object().field("username", render::string_member(*u, "name"));
+        w.field("email", render::string_member(*u, "email")).end_object();
+    }
+    w.key("maintainers");  // must be an array: npm maps over it (protocol §18)
+    write_people(w, member(doc, "maintainers"));
+    w.end_object();
+    w.key("score").begin_object().key("final").number(score);
+    w.key("detail").begin_object().key("quality").integer(1).key("popularity").integer(1);
+    w.key("maintenance").integer(1).end_object().end_object();
+    w.key("searchScore").number(score).end_object();
+}
+
+}  // namespace
+
+http::Response search(const http::Request& req, Context& ctx) {
+    const auto q = http::parse_form(req.query);
+    const auto text = http::find_field(q, "text").value_or("");
+    if (text.size() > 256) throw bad_request("the search text is longer than 256 characters");
+    const int size = int_param(q, "size", 20, 1, 250);
+    const int from = int_param(q, "from", 0, 0, 100000);
+    const auto query = boolean_query(text);
+    std::vector<storage::SearchHit> hits;
+    int total = 0;
+    if (!query.empty()) {
+        storage::PackageRepo packages{ctx.db};
+        hits = packages.search(text, query, size, from);
+        total = packages.count_search(text, query);
+    }
+    render::JsonWriter w;
+    w.begin_object().key("objects").begin_array();
+    for (std::size_t i = 0; i < hits.size(); ++i) {
+        write_object(w, hits[i], 1.0 / static_cast<double>(from + static_cast<int>(i) + 1));
+    }
+    w.end_array().key("total").integer(total).end_object();
+    auto r = http::json(200, w.str());
+    r.set("Cache-Control", "public, max-age=0, must-revalidate");
+    return r;
+}
+
+}  // namespace depot::api

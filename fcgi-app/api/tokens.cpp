@@ -1,0 +1,132 @@
+// npm token list / create / revoke (protocol §7).
+
+#include "services/tokens.hpp"
+
+#include "api/request_body.hpp"
+#include "api/routes.hpp"
+#include "config.hpp"
+#include "error.hpp"
+#include "model/cidr.hpp"
+#include "render/json.hpp"
+#include "services/accounts.hpp"
+#include "services/auth.hpp"
+#include "storage/db.hpp"
+#include "storage/token_repo.hpp"
+
+namespace depot::api {
+namespace {
+
+void write_cidrs(render::JsonWriter& w, std::string_view cidrs) {
+    w.key("cidr_whitelist");
+    if (cidrs.empty()) {
+        w.null();
+        return;
+    }
+    w.begin_array();
+    std::size_t start = 0;
+    while (start < cidrs.size()) {
+        const auto sp = cidrs.find(' ', start);
+        w.string(cidrs.substr(start,
+                              sp == std::string_view::npos ? std::string_view::npos : sp - start));
+        if (sp == std::string_view::npos) break;
+        start = sp + 1;
+    }
+    w.end_array();
+}
+
+void write_token(render::JsonWriter& w, const storage::TokenRow& t) {
+    w.begin_object().field("token", t.prefix).field("key", t.key_id);
+    t.name.empty() ? w.key("name").null() : w.field("name", t.name);
+    write_cidrs(w, t.cidrs);
+    w.key("readonly").boolean(t.readonly).field("created", t.created).field("updated", t.created);
+    t.expires.empty() ? w.key("expires").null() : w.field("expires", t.expires);
+    w.end_object();
+}
+
+std::string parse_cidr_list(const rapidjson::Value& doc) {
+    std::string out;
+    const auto it = doc.FindMember("cidr_whitelist");
+    if (it == doc.MemberEnd() || it->value.IsNull()) return out;
+    if (!it->value.IsArray()) throw bad_request("cidr_whitelist must be an array of CIDR ranges");
+    for (const auto& c : it->value.GetArray()) {
+        if (!c.IsString()) throw bad_request("cidr_whitelist must be an array of CIDR ranges");
+        out += (out.empty() ? "" : " ") + model::parse_cidr({c.GetString(), c.GetStringLength()});
+    }
+    return out;
+}
+
+bool wants_readonly(const rapidjson::Value& doc) {
+    // npm 11 says read-only through the permission field; older npm sent "readonly".
+    if (render::string_member(doc, "packages_and_scopes_permission") == "read-only") return true;
+    const auto it = doc.FindMember("readonly");
+    return it != doc.MemberEnd() && it->value.IsBool() && it->value.GetBool();
+}
+
+}  // namespace
+
+// GET /-/npm/v1/tokens
+http::Response list_tokens(const http::Request& req, Context& ctx) {
+    const auto who =
+        services::require_login(ctx.db, ctx.config, req.header("authorization"), req.remote_addr);
+    const auto rows = storage::TokenRepo{ctx.db}.list_for_user(who.user_id, "user");
+    render::JsonWriter w;
+    w.begin_object().key("objects").begin_array();
+    for (const auto& t : rows) write_token(w, t);
+    w.end_array().key("total").integer(static_cast<long long>(rows.size()));
+    // npm crashes without "urls" (protocol §7).
+    w.key("urls").begin_object().key("next").null().end_object().end_object();
+    return private_json(200, w.str());
+}
+
+// POST /-/npm/v1/tokens — needs the account password as well as a login.
+http::Response create_token(const http::Request& req, Context& ctx) {
+    rapidjson::Document doc;
+    parse_json_object(req, doc);
+    const auto who =
+        services::require_login(ctx.db, ctx.config, req.header("authorization"), req.remote_addr);
+    services::require_write(who);
+    if (who.token_kind == "project") throw forbidden("a project token cannot create tokens");
+    const auto password = render::string_member(doc, "password");
+    if (password.empty() || !services::check_password(ctx.db, ctx.config, who.name, password)) {
+        throw unauthorized("the password is incorrect", "Basic");
+    }
+    auto spec = services::user_token(who.user_id, std::string{render::string_member(doc, "name")});
+    if (spec.name.size() > 255) throw bad_request("the token name is longer than 255 characters");
+    spec.readonly = wants_readonly(doc);
+    spec.cidrs = parse_cidr_list(doc);
+    if (const auto it = doc.FindMember("expires"); it != doc.MemberEnd() && !it->value.IsNull()) {
+        if (!it->value.IsInt() || it->value.GetInt() < 1 || it->value.GetInt() > 3650) {
+            throw bad_request("expires must be a number of days between 1 and 3650");
+        }
+        spec.expires_in_seconds = it->value.GetInt() * 86400;
+    }
+    const auto minted = services::mint_token(ctx.db, spec);
+    const auto row = storage::TokenRepo{ctx.db}.find_active(services::token_hash(minted.secret));
+    render::JsonWriter w;
+    w.begin_object().field("token", minted.secret).field("key", minted.key_id);
+    spec.name.empty() ? w.key("name").null() : w.field("name", spec.name);
+    write_cidrs(w, spec.cidrs);
+    w.key("readonly").boolean(spec.readonly).field("created", row ? row->created : "");
+    w.field("updated", row ? row->created : "");
+    if (row && !row->expires.empty()) w.field("expires", row->expires);
+    w.end_object();
+    return private_json(201, w.str());
+}
+
+// DELETE /-/npm/v1/tokens/token/KEY — KEY is a listed key or a whole token.
+http::Response revoke_token(const http::Request& req, Context& ctx) {
+    const auto who =
+        services::require_login(ctx.db, ctx.config, req.header("authorization"), req.remote_addr);
+    const auto& key = req.param("key");
+    storage::TokenRepo tokens{ctx.db};
+    bool revoked = tokens.revoke_by_key(who.user_id, key);
+    if (!revoked) {
+        const auto row = tokens.find_active(services::token_hash(key));
+        if (row && row->user_id == who.user_id)
+            revoked = tokens.revoke_by_hash(services::token_hash(key));
+    }
+    if (!revoked) throw not_found("no such token");
+    return private_json(200, R"({"ok":true})");
+}
+
+}  // namespace depot::api

@@ -1,0 +1,107 @@
+// npm login with web auth (protocol §3): POST /-/v1/login hands out a page
+// for the person and a URL for the CLI to poll; the token is minted when the
+// CLI collects it, once.
+
+#include "api/request_body.hpp"
+#include "api/routes.hpp"
+#include "config.hpp"
+#include "crypto/crypto.hpp"
+#include "error.hpp"
+#include "model/account.hpp"
+#include "render/json.hpp"
+#include "render/views.hpp"
+#include "services/accounts.hpp"
+#include "services/auth.hpp"
+#include "services/tokens.hpp"
+#include "storage/db.hpp"
+#include "storage/user_repo.hpp"
+#include "storage/web_login_repo.hpp"
+
+namespace depot::api {
+namespace {
+
+constexpr int kLoginSeconds = 600;
+
+std::string hashed(std::string_view id) { return crypto::to_hex(crypto::sha256(id)); }
+
+http::Response page(int status, std::string body) {
+    auto r = http::html(status, std::move(body));
+    r.set("Cache-Control", "no-store");
+    r.set("Referrer-Policy", "no-referrer");  // the URL is a secret
+    return r;
+}
+
+}  // namespace
+
+// POST /-/v1/login — body {} (login) or {"create":true} (adduser).
+http::Response start_web_login(const http::Request& req, Context& ctx) {
+    bool create = false;
+    if (!req.body.empty()) {
+        rapidjson::Document doc;
+        parse_json_object(req, doc);
+        const auto it = doc.FindMember("create");
+        create = it != doc.MemberEnd() && it->value.IsBool() && it->value.GetBool();
+    }
+    const auto login_id = crypto::base64url_encode(crypto::random_bytes(32));
+    const auto done_id = crypto::base64url_encode(crypto::random_bytes(32));
+    storage::WebLoginRepo{ctx.db}.insert(hashed(login_id), hashed(done_id), create, kLoginSeconds);
+    render::JsonWriter w;
+    w.begin_object().field("loginUrl", ctx.config.public_url + "/-/v1/login/" + login_id);
+    w.field("doneUrl", ctx.config.public_url + "/-/v1/done/" + done_id).end_object();
+    return private_json(200, w.str());
+}
+
+// GET /-/v1/done/ID — 202 until approved, then 200 {"token"} once.
+http::Response poll_web_login(const http::Request& req, Context& ctx) {
+    storage::WebLoginRepo logins{ctx.db};
+    const auto row = logins.find_by_done(hashed(req.param("id")));
+    if (!row) throw not_found("this login has expired or was completed; run npm login again");
+    if (row->user_id == 0) {
+        auto r = private_json(202, "{}");  // npm parses the body even on 202
+        r.set("Retry-After", "1");
+        return r;
+    }
+    if (!logins.remove(row->id)) throw not_found("this login was already completed");
+    const auto token =
+        services::mint_token(ctx.db, services::user_token(row->user_id, "npm login (web)"));
+    render::JsonWriter w;
+    w.begin_object().field("token", token.secret).end_object();
+    return private_json(200, w.str());
+}
+
+// GET /-/v1/login/ID — the page where a person signs in (or signs up) and approves.
+http::Response show_web_login(const http::Request& req, Context& ctx) {
+    const auto row = storage::WebLoginRepo{ctx.db}.find_by_login(hashed(req.param("id")));
+    if (!row) throw not_found("this login link has expired; run npm login again");
+    if (row->user_id != 0) return page(200, ctx.views.login_done_page(""));
+    return page(200, ctx.views.login_page(row->create_account, "", ""));
+}
+
+// POST /-/v1/login/ID — name + password (+ email to create the account).
+http::Response approve_web_login(const http::Request& req, Context& ctx) {
+    storage::WebLoginRepo logins{ctx.db};
+    const auto row = logins.find_by_login(hashed(req.param("id")));
+    if (!row) throw not_found("this login link has expired; run npm login again");
+    const auto fields = http::parse_form(req.body);
+    const auto name_text = http::find_field(fields, "name").value_or("");
+    const auto password = http::find_field(fields, "password").value_or("");
+    const auto email_text = http::find_field(fields, "email").value_or("");
+    try {
+        const auto name = model::parse_user_name(name_text);
+        std::optional<storage::UserRow> user;
+        if (!email_text.empty() && !storage::UserRepo{ctx.db}.find_by_name(name)) {
+            model::check_password(password);
+            user = services::create_user(ctx.db, ctx.config, name, model::parse_email(email_text),
+                                         password);
+        } else {
+            user = services::check_password(ctx.db, ctx.config, name, password);
+            if (!user) throw unauthorized("incorrect user name or password", "");
+        }
+        logins.approve(row->id, user->id);
+        return page(200, ctx.views.login_done_page(user->name));
+    } catch (const HttpError& e) {
+        return page(e.status(), ctx.views.login_page(row->create_account, e.what(), name_text));
+    }
+}
+
+}  // namespace depot::api

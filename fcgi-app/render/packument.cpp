@@ -1,0 +1,193 @@
+#include "render/packument.hpp"
+
+#include <array>
+#include <string_view>
+
+#include "crypto/crypto.hpp"
+#include "render/json.hpp"
+
+namespace depot::render {
+namespace {
+
+// Keys of a stored manifest that the server writes itself.
+constexpr std::array<std::string_view, 6> kServerKeys{"_id",        "dist",        "_npmUser",
+                                                      "deprecated", "maintainers", "readme"};
+
+// What installers read from a version in the corgi (protocol §9.2).
+constexpr std::array<std::string_view, 18> kAbbreviatedKeys{"name",
+                                                            "version",
+                                                            "dependencies",
+                                                            "optionalDependencies",
+                                                            "devDependencies",
+                                                            "peerDependencies",
+                                                            "peerDependenciesMeta",
+                                                            "bundleDependencies",
+                                                            "bundledDependencies",
+                                                            "bin",
+                                                            "directories",
+                                                            "engines",
+                                                            "os",
+                                                            "cpu",
+                                                            "libc",
+                                                            "hasInstallScript",
+                                                            "_hasShrinkwrap",
+                                                            "funding"};
+
+// Top-level fields hoisted from the latest version (protocol §9.3).
+constexpr std::array<std::string_view, 8> kHoisted{"description", "author",        "repository",
+                                                   "homepage",    "bugs",          "license",
+                                                   "keywords",    "readmeFilename"};
+
+bool contains(auto& list, std::string_view key) {
+    for (const auto k : list) {
+        if (k == key) return true;
+    }
+    return false;
+}
+
+std::string_view name_of(const rapidjson::Value::ConstMemberIterator& m) {
+    return {m->name.GetString(), m->name.GetStringLength()};
+}
+
+void write_dist(JsonWriter& w, const PackumentInput& in, const storage::VersionRow& v) {
+    w.key("dist").begin_object();
+    w.field("shasum", v.shasum).field("integrity", v.integrity);
+    w.field("tarball", v.tarball_url.empty()
+                           ? tarball_url(in.public_url, in.package.name, v.version)
+                           : v.tarball_url);
+    w.end_object();
+}
+
+const storage::VersionRow* latest_of(const PackumentInput& in) {
+    std::string latest;
+    for (const auto& t : in.tags) {
+        if (t.tag == "latest") latest = t.version;
+    }
+    const storage::VersionRow* found = nullptr;
+    for (const auto& v : in.versions) {
+        if (v.version == latest || (!found && latest.empty())) found = &v;
+    }
+    return found ? found : (in.versions.empty() ? nullptr : &in.versions.back());
+}
+
+void write_tags(JsonWriter& w, const PackumentInput& in) {
+    w.key("dist-tags").begin_object();
+    for (const auto& t : in.tags) w.field(t.tag, t.version);
+    w.end_object();
+}
+
+std::string etag(char kind, const std::string& body) {
+    return std::string{"\""} + kind + "-" + crypto::to_hex(crypto::sha256(body)).substr(0, 40) +
+           "\"";
+}
+
+void write_abbreviated_version(JsonWriter& w, const PackumentInput& in,
+                               const storage::VersionRow& v) {
+    rapidjson::Document m;
+    const bool ok = parse_json(m, v.manifest) && m.IsObject();
+    w.begin_object();
+    if (ok) {
+        for (auto it = m.MemberBegin(); it != m.MemberEnd(); ++it) {
+            if (contains(kAbbreviatedKeys, name_of(it))) w.key(name_of(it)).value(it->value);
+        }
+    }
+    if (!v.deprecated.empty()) w.field("deprecated", v.deprecated);
+    write_dist(w, in, v);
+    w.end_object();
+}
+
+}  // namespace
+
+std::string package_rev(const std::string& name, std::uint32_t rev) {
+    const auto r = std::to_string(rev);
+    return r + "-" + crypto::to_hex(crypto::sha256(name + "@" + r)).substr(0, 16);
+}
+
+std::string tarball_url(const std::string& public_url, const std::string& name,
+                        const std::string& version) {
+    const auto slash = name.find('/');
+    const std::string bare = slash == std::string::npos ? name : name.substr(slash + 1);
+    return public_url + "/" + name + "/-/" + bare + "-" + version + ".tgz";
+}
+
+std::string version_json(const PackumentInput& in, const storage::VersionRow& v) {
+    rapidjson::Document m;
+    const bool ok = parse_json(m, v.manifest) && m.IsObject();
+    JsonWriter w;
+    w.begin_object();
+    if (ok) {
+        for (auto it = m.MemberBegin(); it != m.MemberEnd(); ++it) {
+            if (!contains(kServerKeys, name_of(it))) w.key(name_of(it)).value(it->value);
+        }
+    }
+    w.field("_id", in.package.name + "@" + v.version);
+    if (!v.publisher_name.empty()) {
+        w.key("_npmUser")
+            .begin_object()
+            .field("name", v.publisher_name)
+            .field("email", v.publisher_email)
+            .end_object();
+    }
+    w.key("maintainers").begin_array();
+    for (const auto& o : in.owners)
+        w.begin_object().field("name", o.name).field("email", o.email).end_object();
+    w.end_array();
+    if (!v.deprecated.empty()) w.field("deprecated", v.deprecated);
+    write_dist(w, in, v);
+    w.end_object();
+    return w.str();
+}
+
+Packument build_packument(const PackumentInput& in) {
+    const auto& pkg = in.package;
+    const auto* latest = latest_of(in);
+    rapidjson::Document latest_manifest;
+    const bool have_latest =
+        latest && parse_json(latest_manifest, latest->manifest) && latest_manifest.IsObject();
+
+    JsonWriter full;
+    full.begin_object();
+    full.field("_id", pkg.name)
+        .field("_rev", package_rev(pkg.name, pkg.rev))
+        .field("name", pkg.name);
+    if (have_latest) {
+        for (auto it = latest_manifest.MemberBegin(); it != latest_manifest.MemberEnd(); ++it) {
+            if (contains(kHoisted, name_of(it))) full.key(name_of(it)).value(it->value);
+        }
+    }
+    write_tags(full, in);
+    full.key("versions").begin_object();
+    for (const auto& v : in.versions) full.key(v.version).raw(version_json(in, v));
+    full.end_object();
+    full.key("time").begin_object().field("created", pkg.created).field("modified", pkg.modified);
+    for (const auto& v : in.versions) full.field(v.version, v.published_at);
+    full.end_object();
+    full.key("maintainers").begin_array();
+    for (const auto& o : in.owners)
+        full.begin_object().field("name", o.name).field("email", o.email).end_object();
+    full.end_array();
+    full.key("users").begin_object();
+    for (const auto& u : in.starred_by) full.key(u).boolean(true);
+    full.end_object();
+    full.field("readme", pkg.readme);
+    full.end_object();
+
+    JsonWriter abbrev;
+    abbrev.begin_object().field("name", pkg.name).field("modified", pkg.modified);
+    write_tags(abbrev, in);
+    abbrev.key("versions").begin_object();
+    for (const auto& v : in.versions) {
+        abbrev.key(v.version);
+        write_abbreviated_version(abbrev, in, v);
+    }
+    abbrev.end_object().end_object();
+
+    Packument p;
+    p.full = full.str();
+    p.abbreviated = abbrev.str();
+    p.full_etag = etag('f', p.full);
+    p.abbreviated_etag = etag('a', p.abbreviated);
+    return p;
+}
+
+}  // namespace depot::render

@@ -1,0 +1,91 @@
+#include "services/auth.hpp"
+
+#include <strings.h>
+
+#include "config.hpp"
+#include "crypto/crypto.hpp"
+#include "error.hpp"
+#include "model/cidr.hpp"
+#include "services/accounts.hpp"
+#include "storage/token_repo.hpp"
+
+namespace depot::services {
+namespace {
+
+bool starts_with_ci(std::string_view s, std::string_view prefix) {
+    return s.size() >= prefix.size() && strncasecmp(s.data(), prefix.data(), prefix.size()) == 0;
+}
+
+bool address_allowed(std::string_view cidrs, std::string_view addr) {
+    if (cidrs.empty()) return true;
+    std::size_t start = 0;
+    while (start < cidrs.size()) {
+        const auto sp = cidrs.find(' ', start);
+        const auto one =
+            cidrs.substr(start, sp == std::string_view::npos ? std::string_view::npos : sp - start);
+        if (!one.empty() && model::cidr_contains(one, addr)) return true;
+        if (sp == std::string_view::npos) break;
+        start = sp + 1;
+    }
+    return false;
+}
+
+Principal from_token(storage::Db& db, std::string_view secret, std::string_view remote_addr) {
+    storage::TokenRepo tokens{db};
+    const auto row = tokens.find_active(token_hash(secret));
+    if (!row || (row->kind != "user" && row->kind != "project" && row->kind != "session")) {
+        throw unauthorized("this token is not valid (revoked, expired or unknown); log in again",
+                           "Bearer");
+    }
+    if (!address_allowed(row->cidrs, remote_addr)) {
+        // npm reads "ipaddress" in WWW-Authenticate as EAUTHIP.
+        throw unauthorized("this token may not be used from " + std::string{remote_addr},
+                           "Bearer, ipaddress");
+    }
+    tokens.touch(row->id);
+    return {row->user_id, row->user_name,  row->user_email, row->id,
+            row->kind,    row->package_id, row->readonly};
+}
+
+Principal from_basic(storage::Db& db, const Config& config, std::string_view encoded) {
+    const auto decoded = crypto::base64_decode(encoded);
+    const auto colon = decoded ? decoded->find(':') : std::string::npos;
+    if (colon == std::string::npos) throw unauthorized("malformed Basic credentials", "Basic");
+    const auto user =
+        check_password(db, config, decoded->substr(0, colon), decoded->substr(colon + 1));
+    if (!user) throw unauthorized("incorrect user name or password", "Basic");
+    return {user->id, user->name, user->email, 0, {}, 0, false};
+}
+
+}  // namespace
+
+std::string token_hash(std::string_view secret) { return crypto::to_hex(crypto::sha256(secret)); }
+
+std::optional<Principal> authenticate(storage::Db& db, const Config& config,
+                                      std::string_view authorization,
+                                      std::string_view remote_addr) {
+    if (authorization.empty()) return std::nullopt;
+    if (starts_with_ci(authorization, "Bearer ")) {
+        auto secret = authorization.substr(7);
+        while (!secret.empty() && secret.front() == ' ') secret.remove_prefix(1);
+        if (secret.empty() || secret.size() > 512)
+            throw unauthorized("malformed bearer token", "Bearer");
+        return from_token(db, secret, remote_addr);
+    }
+    if (starts_with_ci(authorization, "Basic "))
+        return from_basic(db, config, authorization.substr(6));
+    throw unauthorized("unsupported Authorization scheme; use a Bearer token", "Bearer");
+}
+
+Principal require_login(storage::Db& db, const Config& config, std::string_view authorization,
+                        std::string_view remote_addr) {
+    auto p = authenticate(db, config, authorization, remote_addr);
+    if (!p) throw unauthorized("you must be logged in (npm login) to do this", "Bearer");
+    return std::move(*p);
+}
+
+void require_write(const Principal& p) {
+    if (p.readonly) throw forbidden("this token is read-only");
+}
+
+}  // namespace depot::services

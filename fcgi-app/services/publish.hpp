@@ -1,0 +1,45 @@
+#pragma once
+// npm publish (protocol §12): store the tarball, then record the version, its
+// dist-tag, the package and its first owner, the change log entry and the new
+// packument in one transaction. Failure at any step leaves no version row and
+// no tarball file (SPEC §5).
+
+#include <string>
+
+#include "model/package_name.hpp"
+#include "services/auth.hpp"
+
+namespace depot {
+struct Config;
+}
+namespace depot::storage {
+class Db;
+class TarballStore;
+}  // namespace depot::storage
+
+namespace depot::services {
+
+// What api/ parsed and checked from the publish body.
+struct PublishInput {
+    model::PackageName name;
+    std::string version;
+    std::string manifest;   // sanitized version object, JSON (no readme, dist or server keys)
+    std::string tag;        // the one dist-tag in the body
+    std::string access;     // "", "public" or "restricted"
+    std::string tarball;    // decoded bytes
+    std::string shasum;     // computed here: hex sha1
+    std::string integrity;  // computed here: sha512-BASE64
+    std::string description;
+    std::string keywords;  // space-joined
+    std::string readme;
+};
+
+enum class PublishOutcome { Created, AlreadyPublished };
+
+PublishOutcome publish(storage::Db& db, storage::TarballStore& store, const Config& config,
+                       const Principal& who, const PublishInput& in);
+
+// Words of a package name for the FULLTEXT index: "@acme/left-pad" → "acme left pad left-pad".
+[[nodiscard]] std::string search_words(const std::string& name);
+
+}  // namespace depot::services

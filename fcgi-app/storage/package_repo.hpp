@@ -1,0 +1,72 @@
+#pragma once
+// Packages, their owners, and search over them.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace depot::storage {
+
+class Db;
+
+struct PackageRow {
+    std::uint64_t id = 0;
+    std::string name;
+    std::string access;  // public, restricted
+    std::uint32_t rev = 0;
+    std::string description;
+    std::string readme;
+    std::string readme_filename;
+    std::string created, modified, unpublished;  // ISO
+};
+
+struct OwnerRow {
+    std::uint64_t user_id = 0;
+    std::string name;
+    std::string email;
+};
+
+struct PackageMeta {
+    std::string description;
+    std::string keywords;  // space-joined
+    std::string readme;
+    std::string search_name;
+};
+
+struct SearchHit {
+    std::string name;
+    std::string description;
+    std::string modified;
+    std::string packument;  // the stored full document, for version/keywords/links
+};
+
+class PackageRepo {
+  public:
+    explicit PackageRepo(Db& db) : db_{db} {}
+
+    // for_update: lock the row until the transaction ends (writes to one package serialise).
+    [[nodiscard]] std::optional<PackageRow> find(std::string_view name,
+                                                 bool for_update = false) const;
+    // nullopt when the name exists already.
+    [[nodiscard]] std::optional<std::uint64_t> insert(std::string_view name, std::string_view scope,
+                                                      std::string_view access);
+    // New rev and modified time; meta fields when given.
+    void save_meta(std::uint64_t id, const PackageMeta& meta);
+    void bump(std::uint64_t id);
+
+    [[nodiscard]] bool is_owner(std::uint64_t package_id, std::uint64_t user_id) const;
+    void add_owner(std::uint64_t package_id, std::uint64_t user_id);
+    [[nodiscard]] std::vector<OwnerRow> list_owners(std::uint64_t package_id) const;
+
+    [[nodiscard]] std::vector<SearchHit> search(std::string_view text,
+                                                std::string_view boolean_query, int size,
+                                                int from) const;
+    [[nodiscard]] int count_search(std::string_view text, std::string_view boolean_query) const;
+
+  private:
+    Db& db_;
+};
+
+}  // namespace depot::storage

@@ -1,0 +1,105 @@
+#include "storage/tarball_store.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <stdexcept>
+
+namespace depot::storage {
+namespace fs = std::filesystem;
+
+namespace {
+
+class Fd {
+  public:
+    explicit Fd(int fd) : fd_{fd} {}
+    ~Fd() {
+        if (fd_ >= 0) ::close(fd_);
+    }
+    Fd(const Fd&) = delete;
+    Fd& operator=(const Fd&) = delete;
+    int get() const { return fd_; }
+
+  private:
+    int fd_;
+};
+
+[[noreturn]] void fail(const std::string& what) {
+    throw std::runtime_error("tarball store: " + what + ": " + std::strerror(errno));
+}
+
+void fsync_dir(const fs::path& dir) {
+    const Fd d{::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)};
+    if (d.get() >= 0) ::fsync(d.get());
+}
+
+}  // namespace
+
+LocalDiskStore::LocalDiskStore(std::string root) : root_{std::move(root)} {}
+
+void LocalDiskStore::put(const std::string& key, std::string_view bytes) {
+    if (key.empty() || key.front() == '/' || key.find("..") != std::string::npos) {
+        throw std::invalid_argument("tarball store: bad key " + key);
+    }
+    const fs::path final_path = fs::path{root_} / key;
+    const fs::path tmp_dir = fs::path{root_} / ".tmp";
+    std::error_code ec;
+    fs::create_directories(final_path.parent_path(), ec);
+    fs::create_directories(tmp_dir, ec);
+    std::string tmpl = (tmp_dir / "put-XXXXXX").string();
+    const int raw = ::mkstemp(tmpl.data());
+    if (raw < 0) fail("mkstemp");
+    const Fd fd{raw};
+    bool ok = false;
+    struct Unlink {  // the temp file goes unless it was renamed into place
+        const std::string& path;
+        bool& ok;
+        ~Unlink() {
+            if (!ok) ::unlink(path.c_str());
+        }
+    } unlink_guard{tmpl, ok};
+    ::fchmod(fd.get(), 0644);
+    std::size_t off = 0;
+    while (off < bytes.size()) {
+        const auto n = ::write(fd.get(), bytes.data() + off, bytes.size() - off);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            fail("write");
+        }
+        off += static_cast<std::size_t>(n);
+    }
+    if (::fsync(fd.get()) != 0) fail("fsync");
+    if (::rename(tmpl.c_str(), final_path.c_str()) != 0) fail("rename");
+    ok = true;
+    fsync_dir(final_path.parent_path());
+}
+
+void LocalDiskStore::remove(const std::string& key) noexcept {
+    if (key.empty() || key.find("..") != std::string::npos) return;
+    ::unlink((fs::path{root_} / key).c_str());
+}
+
+std::string LocalDiskStore::accel_uri(const std::string& key) const {
+    return std::string{kAccelPrefix} + key;
+}
+
+int LocalDiskStore::clean_orphans() {
+    int removed = 0;
+    std::error_code ec;
+    const fs::path tmp_dir = fs::path{root_} / ".tmp";
+    // Old enough that no live write (on this host or another sharing the
+    // store) can still own it.
+    const auto cutoff = fs::file_time_type::clock::now() - std::chrono::minutes{15};
+    for (const auto& e : fs::directory_iterator{tmp_dir, ec}) {
+        if (!e.is_regular_file(ec) || e.last_write_time(ec) > cutoff) continue;
+        if (::unlink(e.path().c_str()) == 0) ++removed;
+    }
+    return removed;
+}
+
+}  // namespace depot::storage

@@ -1,0 +1,42 @@
+#pragma once
+// Where tarball bytes live. The one virtual interface of the code base: the
+// local disk now, an object store when several hosts share tarballs.
+// Workers write through it on publish; downloads never read through it —
+// nginx serves the file named by accel_uri() (SPEC §2).
+
+#include <string>
+#include <string_view>
+
+namespace depot::storage {
+
+class TarballStore {
+  public:
+    virtual ~TarballStore() = default;
+    // Stores bytes under key atomically: a reader sees the whole file or none.
+    // Throws std::runtime_error (disk full, permissions).
+    virtual void put(const std::string& key, std::string_view bytes) = 0;
+    virtual void remove(const std::string& key) noexcept = 0;
+    // The internal URI nginx answers X-Accel-Redirect with.
+    [[nodiscard]] virtual std::string accel_uri(const std::string& key) const = 0;
+    // At start-up: drop partial writes left by a killed worker (older than 15
+    // minutes, so another host's write in progress is safe). Returns how many.
+    virtual int clean_orphans() = 0;
+};
+
+// Files under one directory: KEY → DIR/KEY, written as DIR/.tmp/… then
+// fsync'd and renamed into place.
+class LocalDiskStore final : public TarballStore {
+  public:
+    explicit LocalDiskStore(std::string root);
+    void put(const std::string& key, std::string_view bytes) override;
+    void remove(const std::string& key) noexcept override;
+    [[nodiscard]] std::string accel_uri(const std::string& key) const override;
+    int clean_orphans() override;
+
+    static constexpr std::string_view kAccelPrefix = "/-/internal/tarballs/";
+
+  private:
+    std::string root_;
+};
+
+}  // namespace depot::storage

@@ -1,0 +1,109 @@
+#include "storage/token_repo.hpp"
+
+#include "storage/db.hpp"
+#include "storage/sql.hpp"
+
+namespace depot::storage {
+namespace {
+
+constexpr const char* kInsert =
+    "INSERT INTO tokens (kind, token_hash, key_id, token_prefix, name, user_id, package_id, "
+    "readonly,"
+    " cidr_whitelist, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?,"
+    " IF(? = 0, NULL, NOW(3) + INTERVAL ? SECOND))";
+constexpr const char* kFindActive =
+    "SELECT t.id, t.kind, t.key_id, t.token_prefix, t.name, t.user_id, t.package_id, t.readonly,"
+    " t.cidr_whitelist, t.created_at, t.last_used_at, t.expires_at, u.name, u.email"
+    " FROM tokens t LEFT JOIN users u ON u.id = t.user_id"
+    " WHERE t.token_hash = ? AND t.revoked_at IS NULL"
+    " AND (t.expires_at IS NULL OR t.expires_at > NOW(3))";
+constexpr const char* kTouch =
+    "UPDATE tokens SET last_used_at = NOW(3) WHERE id = ?"
+    " AND (last_used_at IS NULL OR last_used_at < NOW(3) - INTERVAL 1 MINUTE)";
+constexpr const char* kRevokeByHash =
+    "UPDATE tokens SET revoked_at = NOW(3) WHERE token_hash = ? AND revoked_at IS NULL";
+constexpr const char* kRevokeByKey =
+    "UPDATE tokens SET revoked_at = NOW(3) WHERE user_id = ? AND key_id = ? AND revoked_at IS NULL";
+constexpr const char* kList =
+    "SELECT t.id, t.kind, t.key_id, t.token_prefix, t.name, t.user_id, t.package_id, t.readonly,"
+    " t.cidr_whitelist, t.created_at, t.last_used_at, t.expires_at, u.name, u.email"
+    " FROM tokens t LEFT JOIN users u ON u.id = t.user_id"
+    " WHERE t.user_id = ? AND t.kind = ? AND t.revoked_at IS NULL"
+    " AND (t.expires_at IS NULL OR t.expires_at > NOW(3)) ORDER BY t.id";
+
+TokenRow read_row(sql::ResultSet& rs) {
+    TokenRow t;
+    t.id = rs.getUInt64(1);
+    t.kind = str(rs, 2);
+    t.key_id = str(rs, 3);
+    t.prefix = str(rs, 4);
+    t.name = str(rs, 5);
+    t.user_id = u64(rs, 6);
+    t.package_id = u64(rs, 7);
+    t.readonly = rs.getBoolean(8);
+    t.cidrs = str(rs, 9);
+    t.created = iso_time(str(rs, 10));
+    t.last_used = iso_time(str(rs, 11));
+    t.expires = iso_time(str(rs, 12));
+    t.user_name = str(rs, 13);
+    t.user_email = str(rs, 14);
+    return t;
+}
+
+}  // namespace
+
+std::uint64_t TokenRepo::insert(const NewToken& t) {
+    const auto st = db_.prepare(kInsert);
+    st->setString(1, t.kind);
+    st->setString(2, t.hash_hex);
+    st->setString(3, t.key_id);
+    st->setString(4, t.prefix);
+    set_nullable(*st, 5, t.name);
+    set_id(*st, 6, t.user_id);
+    set_id(*st, 7, t.package_id);
+    st->setBoolean(8, t.readonly);
+    set_nullable(*st, 9, t.cidrs);
+    st->setInt(10, t.expires_in_seconds);
+    st->setInt(11, t.expires_in_seconds);
+    st->executeUpdate();
+    return last_insert_id(db_.conn());
+}
+
+std::optional<TokenRow> TokenRepo::find_active(std::string_view hash_hex) const {
+    const auto st = db_.prepare(kFindActive);
+    st->setString(1, std::string{hash_hex});
+    const auto rs = query(*st);
+    if (!rs->next()) return std::nullopt;
+    return read_row(*rs);
+}
+
+void TokenRepo::touch(std::uint64_t id) {
+    const auto st = db_.prepare(kTouch);
+    st->setUInt64(1, id);
+    st->executeUpdate();
+}
+
+bool TokenRepo::revoke_by_hash(std::string_view hash_hex) {
+    const auto st = db_.prepare(kRevokeByHash);
+    st->setString(1, std::string{hash_hex});
+    return st->executeUpdate() > 0;
+}
+
+bool TokenRepo::revoke_by_key(std::uint64_t user_id, std::string_view key_id) {
+    const auto st = db_.prepare(kRevokeByKey);
+    st->setUInt64(1, user_id);
+    st->setString(2, std::string{key_id});
+    return st->executeUpdate() > 0;
+}
+
+std::vector<TokenRow> TokenRepo::list_for_user(std::uint64_t user_id, std::string_view kind) const {
+    const auto st = db_.prepare(kList);
+    st->setUInt64(1, user_id);
+    st->setString(2, std::string{kind});
+    const auto rs = query(*st);
+    std::vector<TokenRow> out;
+    while (rs->next()) out.push_back(read_row(*rs));
+    return out;
+}
+
+}  // namespace depot::storage

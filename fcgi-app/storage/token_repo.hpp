@@ -1,0 +1,62 @@
+#pragma once
+// Tokens of every kind, stored only as the hex SHA-256 of the secret.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace depot::storage {
+
+class Db;
+
+struct TokenRow {
+    std::uint64_t id = 0;
+    std::string kind;  // user, project, reset, session
+    std::string key_id;
+    std::string prefix;
+    std::string name;
+    std::uint64_t user_id = 0;
+    std::uint64_t package_id = 0;
+    bool readonly = false;
+    std::string cidrs;  // space-separated, or empty
+    std::string created, last_used, expires;
+    // Joined from users for authentication.
+    std::string user_name;
+    std::string user_email;
+};
+
+struct NewToken {
+    std::string kind;
+    std::string hash_hex;
+    std::string key_id;
+    std::string prefix;
+    std::string name;
+    std::uint64_t user_id = 0;
+    std::uint64_t package_id = 0;
+    bool readonly = false;
+    std::string cidrs;
+    int expires_in_seconds = 0;  // 0: never
+};
+
+class TokenRepo {
+  public:
+    explicit TokenRepo(Db& db) : db_{db} {}
+
+    std::uint64_t insert(const NewToken& t);
+    // Not revoked and not expired.
+    [[nodiscard]] std::optional<TokenRow> find_active(std::string_view hash_hex) const;
+    // Records use at most once a minute, so reads do not write on every request.
+    void touch(std::uint64_t id);
+    // true when a live token was revoked.
+    bool revoke_by_hash(std::string_view hash_hex);
+    bool revoke_by_key(std::uint64_t user_id, std::string_view key_id);
+    [[nodiscard]] std::vector<TokenRow> list_for_user(std::uint64_t user_id,
+                                                      std::string_view kind) const;
+
+  private:
+    Db& db_;
+};
+
+}  // namespace depot::storage

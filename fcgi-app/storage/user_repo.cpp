@@ -1,0 +1,87 @@
+#include "storage/user_repo.hpp"
+
+#include "storage/db.hpp"
+#include "storage/sql.hpp"
+
+namespace depot::storage {
+namespace {
+
+constexpr const char* kColumns =
+    "SELECT id, name, email, password_hash, legacy_salt, legacy_sha, rev, created_at, updated_at"
+    " FROM users ";
+constexpr const char* kInsert =
+    "INSERT INTO users (name, email, password_hash, legacy_salt, legacy_sha) VALUES (?, ?, ?, ?, "
+    "?)";
+constexpr const char* kSavePassword =
+    "UPDATE users SET password_hash = ?, legacy_salt = NULL, legacy_sha = NULL, rev = rev + 1,"
+    " updated_at = NOW(3) WHERE id = ?";
+constexpr const char* kSaveProfile =
+    "UPDATE users SET email = ?, password_hash = COALESCE(?, password_hash), rev = rev + 1,"
+    " updated_at = NOW(3) WHERE id = ?";
+
+std::optional<UserRow> one(Db& db, const std::string& where, auto bind) {
+    const auto st = db.prepare((std::string{kColumns} + where).c_str());
+    bind(*st);
+    const auto rs = query(*st);
+    if (!rs->next()) return std::nullopt;
+    UserRow u;
+    u.id = rs->getUInt64(1);
+    u.name = str(*rs, 2);
+    u.email = str(*rs, 3);
+    u.password_hash = str(*rs, 4);
+    u.legacy_salt = str(*rs, 5);
+    u.legacy_sha = str(*rs, 6);
+    u.rev = rs->getUInt(7);
+    u.created = iso_time(str(*rs, 8));
+    u.updated = iso_time(str(*rs, 9));
+    return u;
+}
+
+}  // namespace
+
+std::optional<UserRow> UserRepo::find_by_name(std::string_view name) const {
+    return one(db_, "WHERE name = ?",
+               [&](sql::PreparedStatement& st) { st.setString(1, std::string{name}); });
+}
+
+std::optional<UserRow> UserRepo::find_by_id(std::uint64_t id) const {
+    return one(db_, "WHERE id = ?", [&](sql::PreparedStatement& st) { st.setUInt64(1, id); });
+}
+
+std::optional<UserRow> UserRepo::find_by_email(std::string_view email) const {
+    return one(db_, "WHERE email_lower = LOWER(?)",
+               [&](sql::PreparedStatement& st) { st.setString(1, std::string{email}); });
+}
+
+std::optional<std::uint64_t> UserRepo::insert(const UserRow& u) {
+    const auto st = db_.prepare(kInsert);
+    set_nullable(*st, 1, u.name);
+    set_nullable(*st, 2, u.email);
+    set_nullable(*st, 3, u.password_hash);
+    set_nullable(*st, 4, u.legacy_salt);
+    set_nullable(*st, 5, u.legacy_sha);
+    try {
+        st->executeUpdate();
+    } catch (const sql::SQLException& e) {
+        if (is_duplicate_key(e)) return std::nullopt;
+        throw;
+    }
+    return last_insert_id(db_.conn());
+}
+
+void UserRepo::save_password(std::uint64_t id, std::string_view hash) {
+    const auto st = db_.prepare(kSavePassword);
+    st->setString(1, std::string{hash});
+    st->setUInt64(2, id);
+    st->executeUpdate();
+}
+
+void UserRepo::save_profile(std::uint64_t id, std::string_view email, std::string_view hash) {
+    const auto st = db_.prepare(kSaveProfile);
+    set_nullable(*st, 1, email);
+    set_nullable(*st, 2, hash);
+    st->setUInt64(3, id);
+    st->executeUpdate();
+}
+
+}  // namespace depot::storage

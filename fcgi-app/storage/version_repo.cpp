@@ -1,0 +1,147 @@
+#include "storage/version_repo.hpp"
+
+#include "storage/db.hpp"
+#include "storage/sql.hpp"
+
+namespace depot::storage {
+namespace {
+
+constexpr const char* kInsert =
+    "INSERT INTO versions (package_id, version, manifest, shasum, integrity, size, tarball_key,"
+    " published_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
+constexpr const char* kColumns =
+    "SELECT v.id, v.version, v.manifest, v.shasum, v.integrity, v.size, v.tarball_key, "
+    "v.tarball_url,"
+    " v.published_at, v.deprecated, v.unpublished_at, u.name, u.email"
+    " FROM versions v LEFT JOIN users u ON u.id = v.published_by ";
+constexpr const char* kFindSuffix = "WHERE v.package_id = ? AND v.version = ?";
+constexpr const char* kListSuffix =
+    "WHERE v.package_id = ? AND v.unpublished_at IS NULL ORDER BY v.published_at, v.id";
+constexpr const char* kSaveTag =
+    "INSERT INTO dist_tags (package_id, tag, version_id) VALUES (?, ?, ?)"
+    " ON DUPLICATE KEY UPDATE version_id = VALUES(version_id), updated_at = NOW(3)";
+constexpr const char* kListTags =
+    "SELECT t.tag, v.version FROM dist_tags t JOIN versions v ON v.id = t.version_id"
+    " WHERE t.package_id = ? AND v.unpublished_at IS NULL ORDER BY t.tag";
+constexpr const char* kSavePackument =
+    "INSERT INTO packuments (package_id, full_json, full_etag, abbrev_json, abbrev_etag)"
+    " VALUES (?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE full_json = VALUES(full_json),"
+    " full_etag = VALUES(full_etag), abbrev_json = VALUES(abbrev_json),"
+    " abbrev_etag = VALUES(abbrev_etag), built_at = NOW(3)";
+constexpr const char* kFindFull =
+    "SELECT p.id, p.access, k.full_json, k.full_etag FROM packages p"
+    " JOIN packuments k ON k.package_id = p.id WHERE p.name = ? AND p.unpublished_at IS NULL";
+constexpr const char* kFindAbbrev =
+    "SELECT p.id, p.access, k.abbrev_json, k.abbrev_etag FROM packages p"
+    " JOIN packuments k ON k.package_id = p.id WHERE p.name = ? AND p.unpublished_at IS NULL";
+constexpr const char* kAppendChange =
+    "INSERT INTO changes (package_id, package_name, kind, actor_user_id, actor_name, detail)"
+    " VALUES (?, ?, ?, ?, ?, ?)";
+
+VersionRow read_version(sql::ResultSet& rs) {
+    VersionRow v;
+    v.id = rs.getUInt64(1);
+    v.version = str(rs, 2);
+    v.manifest = str(rs, 3);
+    v.shasum = str(rs, 4);
+    v.integrity = str(rs, 5);
+    v.size = u64(rs, 6);
+    v.tarball_key = str(rs, 7);
+    v.tarball_url = str(rs, 8);
+    v.published_at = iso_time(str(rs, 9));
+    v.deprecated = str(rs, 10);
+    v.unpublished_at = iso_time(str(rs, 11));
+    v.publisher_name = str(rs, 12);
+    v.publisher_email = str(rs, 13);
+    return v;
+}
+
+}  // namespace
+
+std::optional<std::uint64_t> VersionRepo::insert(const NewVersion& v) {
+    const auto st = db_.prepare(kInsert);
+    st->setUInt64(1, v.package_id);
+    st->setString(2, v.version);
+    st->setString(3, v.manifest);
+    st->setString(4, v.shasum);
+    st->setString(5, v.integrity);
+    st->setUInt64(6, v.size);
+    set_nullable(*st, 7, v.tarball_key);
+    set_id(*st, 8, v.published_by);
+    try {
+        st->executeUpdate();
+    } catch (const sql::SQLException& e) {
+        if (is_duplicate_key(e)) return std::nullopt;
+        throw;
+    }
+    return last_insert_id(db_.conn());
+}
+
+std::optional<VersionRow> VersionRepo::find(std::uint64_t package_id,
+                                            std::string_view version) const {
+    const auto st = db_.prepare((std::string{kColumns} + kFindSuffix).c_str());
+    st->setUInt64(1, package_id);
+    st->setString(2, std::string{version});
+    const auto rs = query(*st);
+    if (!rs->next()) return std::nullopt;
+    return read_version(*rs);
+}
+
+std::vector<VersionRow> VersionRepo::list(std::uint64_t package_id) const {
+    const auto st = db_.prepare((std::string{kColumns} + kListSuffix).c_str());
+    st->setUInt64(1, package_id);
+    const auto rs = query(*st);
+    std::vector<VersionRow> out;
+    while (rs->next()) out.push_back(read_version(*rs));
+    return out;
+}
+
+void TagRepo::save(std::uint64_t package_id, std::string_view tag, std::uint64_t version_id) {
+    const auto st = db_.prepare(kSaveTag);
+    st->setUInt64(1, package_id);
+    st->setString(2, std::string{tag});
+    st->setUInt64(3, version_id);
+    st->executeUpdate();
+}
+
+std::vector<TagRow> TagRepo::list(std::uint64_t package_id) const {
+    const auto st = db_.prepare(kListTags);
+    st->setUInt64(1, package_id);
+    const auto rs = query(*st);
+    std::vector<TagRow> out;
+    while (rs->next()) out.push_back({str(*rs, 1), str(*rs, 2)});
+    return out;
+}
+
+void PackumentRepo::save(std::uint64_t package_id, std::string_view full,
+                         std::string_view full_etag, std::string_view abbrev,
+                         std::string_view abbrev_etag) {
+    const auto st = db_.prepare(kSavePackument);
+    st->setUInt64(1, package_id);
+    st->setString(2, std::string{full});
+    st->setString(3, std::string{full_etag});
+    st->setString(4, std::string{abbrev});
+    st->setString(5, std::string{abbrev_etag});
+    st->executeUpdate();
+}
+
+std::optional<StoredPackument> PackumentRepo::find(std::string_view name, bool abbreviated) const {
+    const auto st = db_.prepare(abbreviated ? kFindAbbrev : kFindFull);
+    st->setString(1, std::string{name});
+    const auto rs = query(*st);
+    if (!rs->next()) return std::nullopt;
+    return StoredPackument{rs->getUInt64(1), str(*rs, 2), str(*rs, 3), str(*rs, 4)};
+}
+
+void ChangeRepo::append(const Change& c) {
+    const auto st = db_.prepare(kAppendChange);
+    set_id(*st, 1, c.package_id);
+    set_nullable(*st, 2, c.package_name);
+    st->setString(3, c.kind);
+    set_id(*st, 4, c.actor_user_id);
+    set_nullable(*st, 5, c.actor_name);
+    set_nullable(*st, 6, c.detail);
+    st->executeUpdate();
+}
+
+}  // namespace depot::storage

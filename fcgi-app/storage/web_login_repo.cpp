@@ -1,0 +1,63 @@
+#include "storage/web_login_repo.hpp"
+
+#include "storage/db.hpp"
+#include "storage/sql.hpp"
+
+namespace depot::storage {
+namespace {
+
+constexpr const char* kInsert =
+    "INSERT INTO web_logins (login_hash, done_hash, create_account, expires_at)"
+    " VALUES (?, ?, ?, NOW(3) + INTERVAL ? SECOND)";
+constexpr const char* kFindByLogin =
+    "SELECT id, user_id, create_account FROM web_logins WHERE login_hash = ? AND expires_at > "
+    "NOW(3)";
+constexpr const char* kFindByDone =
+    "SELECT id, user_id, create_account FROM web_logins WHERE done_hash = ? AND expires_at > "
+    "NOW(3)";
+constexpr const char* kApprove =
+    "UPDATE web_logins SET user_id = ? WHERE id = ? AND user_id IS NULL";
+constexpr const char* kRemove = "DELETE FROM web_logins WHERE id = ?";
+
+std::optional<WebLoginRow> one(Db& db, const char* sql, std::string_view hash) {
+    const auto st = db.prepare(sql);
+    st->setString(1, std::string{hash});
+    const auto rs = query(*st);
+    if (!rs->next()) return std::nullopt;
+    return WebLoginRow{rs->getUInt64(1), u64(*rs, 2), rs->getBoolean(3)};
+}
+
+}  // namespace
+
+void WebLoginRepo::insert(std::string_view login_hash, std::string_view done_hash,
+                          bool create_account, int expires_in_seconds) {
+    const auto st = db_.prepare(kInsert);
+    st->setString(1, std::string{login_hash});
+    st->setString(2, std::string{done_hash});
+    st->setBoolean(3, create_account);
+    st->setInt(4, expires_in_seconds);
+    st->executeUpdate();
+}
+
+std::optional<WebLoginRow> WebLoginRepo::find_by_login(std::string_view login_hash) const {
+    return one(db_, kFindByLogin, login_hash);
+}
+
+std::optional<WebLoginRow> WebLoginRepo::find_by_done(std::string_view done_hash) const {
+    return one(db_, kFindByDone, done_hash);
+}
+
+void WebLoginRepo::approve(std::uint64_t id, std::uint64_t user_id) {
+    const auto st = db_.prepare(kApprove);
+    st->setUInt64(1, user_id);
+    st->setUInt64(2, id);
+    st->executeUpdate();
+}
+
+bool WebLoginRepo::remove(std::uint64_t id) {
+    const auto st = db_.prepare(kRemove);
+    st->setUInt64(1, id);
+    return st->executeUpdate() > 0;
+}
+
+}  // namespace depot::storage

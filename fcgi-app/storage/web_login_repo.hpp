@@ -1,0 +1,34 @@
+#pragma once
+// npm's web login sessions (protocol §3): only hashes of the two URL ids.
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+namespace depot::storage {
+
+class Db;
+
+struct WebLoginRow {
+    std::uint64_t id = 0;
+    std::uint64_t user_id = 0;  // 0 until a person approved it in the browser
+    bool create_account = false;
+};
+
+class WebLoginRepo {
+  public:
+    explicit WebLoginRepo(Db& db) : db_{db} {}
+    void insert(std::string_view login_hash, std::string_view done_hash, bool create_account,
+                int expires_in_seconds);
+    // Live (unexpired) sessions only.
+    [[nodiscard]] std::optional<WebLoginRow> find_by_login(std::string_view login_hash) const;
+    [[nodiscard]] std::optional<WebLoginRow> find_by_done(std::string_view done_hash) const;
+    void approve(std::uint64_t id, std::uint64_t user_id);
+    // true when this call removed it: the token is handed out exactly once.
+    bool remove(std::uint64_t id);
+
+  private:
+    Db& db_;
+};
+
+}  // namespace depot::storage
