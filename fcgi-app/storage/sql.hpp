@@ -46,7 +46,12 @@ inline void set_id(sql::PreparedStatement& st, int idx, std::uint64_t id) {
 inline std::string iso_time(std::string t) {
     if (t.empty()) return t;
     if (t.size() > 10 && t[10] == ' ') t[10] = 'T';
-    if (t.find('.') == std::string::npos) t += ".000";
+    const auto dot = t.find('.');
+    if (dot == std::string::npos) {
+        t += ".000";
+    } else {
+        t = (t + "000").substr(0, dot + 4);  // milliseconds, as npm writes them
+    }
     return t + "Z";
 }
 

@@ -13,7 +13,7 @@ constexpr const char* kInsert =
     "INSERT INTO users (name, email, password_hash, legacy_salt, legacy_sha) VALUES (?, ?, ?, ?, "
     "?)";
 constexpr const char* kSavePassword =
-    "UPDATE users SET password_hash = ?, legacy_salt = NULL, legacy_sha = NULL, rev = rev + 1,"
+    "UPDATE users SET password_hash = ?, legacy_salt = NULL, legacy_sha = NULL,"
     " updated_at = NOW(3) WHERE id = ?";
 constexpr const char* kSaveProfile =
     "UPDATE users SET email = ?, password_hash = COALESCE(?, password_hash), rev = rev + 1,"

@@ -30,7 +30,8 @@ class UserRepo {
     [[nodiscard]] std::optional<UserRow> find_by_email(std::string_view email) const;
     // nullopt when the name or email is taken.
     [[nodiscard]] std::optional<std::uint64_t> insert(const UserRow& u);
-    // Replaces the password hash (dropping a legacy one) and bumps rev.
+    // Replaces a legacy hash with the slow one. The password is the same, so
+    // the user document and its rev do not change.
     void save_password(std::uint64_t id, std::string_view hash);
     // Sets email and, when non-empty, the password hash; bumps rev.
     void save_profile(std::uint64_t id, std::string_view email, std::string_view hash);

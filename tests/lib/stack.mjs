@@ -3,7 +3,7 @@
 // with deploy/stack exactly as `deploy/local up` does, and torn down after.
 
 import { execFile, spawn } from 'node:child_process';
-import { mkdtemp, rm, readFile } from 'node:fs/promises';
+import { mkdtemp, rm, readFile, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -81,7 +81,12 @@ export class Stack {
   async curl(urlPath, { method = 'GET', headers = {}, data, base = this.url, extra = [] } = {}) {
     const args = ['-sS', '-i', '--http1.1', '--cacert', this.ca, '-X', method];
     for (const [k, v] of Object.entries(headers)) args.push('-H', `${k}: ${v}`);
-    if (data !== undefined) args.push('--data-binary', data);
+    if (data !== undefined) {
+      // Through a file: bodies can be larger than a command line.
+      const file = path.join(this.dir, `curl-body-${process.pid}-${this.bodies = (this.bodies ?? 0) + 1}`);
+      await writeFile(file, data);
+      args.push('--data-binary', `@${file}`);
+    }
     args.push(...extra, base + urlPath);
     const r = await sh('curl', args);
     if (r.code !== 0) throw new Error(`curl ${urlPath}: ${r.stderr}`);
@@ -136,3 +141,53 @@ export function spawnProcess(cmd, args, opts) {
   const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal, stderr })));
   return { child, exited, stderr: () => stderr };
 }
+
+// Runs the real npm CLI under a pseudo-terminal (util-linux `script`), so its
+// prompts (Username, Password, Email) can be answered as a person would:
+// answers maps a prompt pattern to the line typed when that prompt appears.
+// onOutput(text) sees the output as it arrives (for web login URLs).
+Stack.prototype.npmInteractive = function npmInteractive(args, { answers = [], home = 'npm-home', onOutput,
+  timeoutMs = 60000 } = {}) {
+  const h = path.join(this.dir, home);
+  const quote = (s) => `'${String(s).replaceAll("'", "'\\''")}'`;
+  const cmd = [npmBin, ...args, '--registry', this.url + '/', '--cafile', this.ca,
+    '--userconfig', path.join(h, '.npmrc'), '--cache', path.join(h, 'cache'),
+    '--update-notifier=false', '--fund=false'].map(quote).join(' ');
+  const child = spawn('script', ['-qefc', cmd, '/dev/null'], {
+    cwd: this.dir, env: { ...process.env, HOME: h, TERM: 'dumb', NO_COLOR: '1' },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let out = '';
+  const pending = [...answers];
+  const onData = (d) => {
+    out += d;
+    onOutput?.(out);
+    while (pending.length && pending[0][0].test(out)) {
+      const [, line] = pending.shift();
+      out += '\n';  // so the same prompt text does not match twice
+      child.stdin.write(`${line}\r`);
+    }
+  };
+  child.stdout.on('data', onData);
+  child.stderr.on('data', onData);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, output: out });
+    });
+  });
+};
+
+// The npmrc a home dir ended with (tokens land here).
+Stack.prototype.npmrc = async function npmrc(home = 'npm-home') {
+  return readFile(path.join(this.dir, home, '.npmrc'), 'utf8').catch(() => '');
+};
+
+// SQL as root on the stack's private MariaDB, for checks of what is stored.
+Stack.prototype.sql = async function sql(query) {
+  const r = await sh('mariadb', ['--no-defaults', `--socket=${path.join(this.dir, 'run/mysqld.sock')}`,
+    '-uroot', '-N', '-B', 'depot', '-e', query]);
+  if (r.code !== 0) throw new Error(`sql: ${r.stderr}`);
+  return r.stdout.trim();
+};
