@@ -157,6 +157,10 @@ const std::vector<Key>& keys() {
          [](Config& c, const std::string& k, const std::string& v) {
              c.schema_dir = require_absolute_path(k, v, false);
          }},
+        {"unpublish_window_hours",
+         [](Config& c, const std::string& k, const std::string& v) {
+             c.unpublish_window_hours = static_cast<int>(parse_int(k, v, 0, 24 * 365 * 10));
+         }},
         {"password_iterations",
          [](Config& c, const std::string& k, const std::string& v) {
              c.password_iterations = static_cast<int>(parse_int(k, v, 1000, 10000000));

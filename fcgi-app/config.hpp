@@ -34,6 +34,7 @@ struct Config {
     std::string views_dir = "/usr/share/depot/views";
     std::string schema_dir = "/usr/share/depot/schema";
     int password_iterations = 600000;  // PBKDF2-HMAC-SHA256, OWASP 2023
+    int unpublish_window_hours = 0;    // 0: owners may always unpublish; N: only within N hours
 };
 
 class ConfigError : public std::runtime_error {

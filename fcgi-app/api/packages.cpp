@@ -29,13 +29,35 @@ void require_read_access(const http::Request& req, Context& ctx, std::uint64_t p
     }
 }
 
+// 404 either way; a fully unpublished package keeps time.unpublished for
+// the record, which npm view reports as "Unpublished on …" (protocol §9.3).
+http::Response unpublished_or_missing(const http::Request& req, Context& ctx,
+                                      const model::PackageName& name) {
+    const auto pkg = storage::PackageRepo{ctx.db}.find(name.str());
+    if (!pkg || pkg->unpublished.empty())
+        throw not_found("package \"" + name.str() + "\" not found");
+    require_read_access(req, ctx, pkg->id, pkg->access, name.str());
+    render::JsonWriter w;
+    w.begin_object().field("error",
+                           "package \"" + name.str() + "\" was unpublished on " + pkg->unpublished);
+    w.field("name", name.str()).key("time").begin_object().field("created", pkg->created);
+    w.field("modified", pkg->modified)
+        .key("unpublished")
+        .begin_object()
+        .field("time", pkg->unpublished);
+    w.key("versions").begin_array();
+    for (const auto& v : storage::VersionRepo{ctx.db}.list_all(pkg->id)) w.string(v.version);
+    w.end_array().end_object().end_object().end_object();
+    return private_json(404, w.str());
+}
+
 // GET /{pkg}: the stored bytes of the full or abbreviated document.
 http::Response show_package(const http::Request& req, Context& ctx) {
     const auto name = model::PackageName::parse(req.param("pkg"));
     const bool write = http::find_field(http::parse_form(req.query), "write") == "true";
     const bool abbreviated = !write && http::wants_abbreviated(req.header("accept"));
     const auto stored = storage::PackumentRepo{ctx.db}.find(name.str(), abbreviated);
-    if (!stored) throw not_found("package \"" + name.str() + "\" not found");
+    if (!stored) return unpublished_or_missing(req, ctx, name);
     require_read_access(req, ctx, stored->package_id, stored->access, name.str());
 
     http::Response r;
@@ -80,7 +102,7 @@ http::Response show_version(const http::Request& req, Context& ctx) {
     return r;
 }
 
-// PUT /{pkg}: npm publish. (Deprecate and star share this URL: issue #4.)
+// PUT /{pkg}: npm publish; deprecate and star share the URL (protocol §26).
 http::Response publish(const http::Request& req, Context& ctx) {
     const auto name = model::PackageName::parse(req.param("pkg"));
     if (!is_publish_body(req.body)) {

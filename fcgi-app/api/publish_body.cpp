@@ -32,6 +32,20 @@ bool dropped(std::string_view key) {
     return false;
 }
 
+// RapidJSON keeps repeated keys; npm's JSON.parse keeps the last. A body that
+// says "name" twice could pass our check with one and install as the other.
+void refuse_duplicate_keys(const Value& obj, std::string_view what) {
+    if (!obj.IsObject()) return;
+    for (auto a = obj.MemberBegin(); a != obj.MemberEnd(); ++a) {
+        for (auto b = a + 1; b != obj.MemberEnd(); ++b) {
+            if (a->name == b->name) {
+                throw bad_request(std::string{what} + " repeats the key \"" +
+                                  std::string{sv(a->name)} + "\"");
+            }
+        }
+    }
+}
+
 bool has_install_script(const Value& manifest) {
     const auto* scripts = member(manifest, "scripts");
     if (!scripts || !scripts->IsObject()) return false;
@@ -125,7 +139,9 @@ services::PublishInput parse_publish_body(const model::PackageName& url_name,
     if (!versions || !versions->IsObject() || versions->MemberCount() != 1) {
         throw bad_request("a publish carries exactly one version");
     }
+    refuse_duplicate_keys(doc, "the publish body");
     const auto& [vkey, manifest] = *versions->MemberBegin();
+    refuse_duplicate_keys(manifest, "the version manifest");
     const auto version = model::Semver::parse(sv(vkey)).str();
     if (!manifest.IsObject()) throw bad_request("the version manifest must be an object");
     const auto* mname = member(manifest, "name");

@@ -28,10 +28,27 @@ const std::vector<Route>& routes() {
 
         {Get, "/-/v1/search", search},  // npm search
 
-        {Get, "/{pkg}", show_package},               // npm install, view (packument)
-        {Put, "/{pkg}", publish},                    // npm publish
-        {Get, "/{pkg}/-/{file}", download_tarball},  // npm install (tarball)
-        {Get, "/{pkg}/{version}", show_version},     // a version manifest by version or tag
+        {Get, "/-/package/{pkg}/dist-tags", list_dist_tags},            // npm dist-tag ls
+        {Put, "/-/package/{pkg}/dist-tags/{tag}", add_dist_tag},        // npm dist-tag add
+        {Post, "/-/package/{pkg}/dist-tags/{tag}", add_dist_tag},       // older clients
+        {Delete, "/-/package/{pkg}/dist-tags/{tag}", remove_dist_tag},  // npm dist-tag rm
+        {Get, "/-/package/{pkg}/visibility", show_visibility},          // npm access get status
+        {Post, "/-/package/{pkg}/access", change_access},               // npm access set status
+        {Get, "/-/package/{pkg}/collaborators",
+         list_collaborators},                                      // npm access list collaborators
+        {Get, "/-/org/{scope}/package", list_org_packages},        // npm access list packages
+        {Get, "/-/user/{name}/package", list_user_packages},       // ... its fallback
+        {Get, "/-/_view/starredByUser", starred_by_user},          // npm stars
+        {Get, "/-/changes", list_changes},                         // mirrors, caches
+        {Post, "/-/npm/v1/security/advisories/bulk", audit_bulk},  // npm audit, install
+
+        {Get, "/{pkg}", show_package},                           // npm install, view (packument)
+        {Put, "/{pkg}", publish},                                // npm publish
+        {Get, "/{pkg}/-/{file}", download_tarball},              // npm install (tarball)
+        {Delete, "/{pkg}/-/{file}/-rev/{rev}", delete_tarball},  // npm unpublish NAME@V
+        {Put, "/{pkg}/-rev/{rev}", update_package_rev},          // npm unpublish, npm owner
+        {Delete, "/{pkg}/-rev/{rev}", delete_package},           // npm unpublish NAME --force
+        {Get, "/{pkg}/{version}", show_version},  // a version manifest by version or tag
     };
     return kRoutes;
 }

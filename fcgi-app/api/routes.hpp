@@ -7,6 +7,7 @@
 #include "http/method.hpp"
 #include "http/request.hpp"
 #include "http/response.hpp"
+#include "model/package_name.hpp"
 
 namespace depot::api {
 
@@ -48,5 +49,27 @@ http::Response show_version(const http::Request&, Context&);  // packages.cpp
 http::Response publish(const http::Request&, Context&);       // packages.cpp
 
 http::Response download_tarball(const http::Request&, Context&);  // tarballs.cpp
+
+// lifecycle.cpp
+http::Response list_dist_tags(const http::Request&, Context&);
+http::Response add_dist_tag(const http::Request&, Context&);
+http::Response remove_dist_tag(const http::Request&, Context&);
+http::Response update_package_rev(const http::Request&, Context&);
+http::Response delete_tarball(const http::Request&, Context&);
+http::Response delete_package(const http::Request&, Context&);
+http::Response show_visibility(const http::Request&, Context&);
+http::Response change_access(const http::Request&, Context&);
+http::Response list_collaborators(const http::Request&, Context&);
+http::Response list_org_packages(const http::Request&, Context&);
+http::Response list_user_packages(const http::Request&, Context&);
+http::Response starred_by_user(const http::Request&, Context&);
+http::Response list_changes(const http::Request&, Context&);
+http::Response audit_bulk(const http::Request&, Context&);
+
+// Shared by handlers: PUT /{pkg} without attachment (lifecycle.cpp), and the
+// read check for restricted packages (packages.cpp): 404 unless an owner asks.
+http::Response update_package(const http::Request&, Context&, const model::PackageName& name);
+void require_read_access(const http::Request& req, Context& ctx, std::uint64_t package_id,
+                         std::string_view access, std::string_view name);
 
 }  // namespace depot::api

@@ -7,6 +7,7 @@
 #include "error.hpp"
 #include "http/uri.hpp"
 #include "render/json.hpp"
+#include "services/auth.hpp"
 #include "storage/db.hpp"
 #include "storage/package_repo.hpp"
 
@@ -118,8 +119,12 @@ http::Response search(const http::Request& req, Context& ctx) {
     int total = 0;
     if (!query.empty()) {
         storage::PackageRepo packages{ctx.db};
-        hits = packages.search(text, query, size, from);
-        total = packages.count_search(text, query);
+        // Restricted packages show up for their owners only.
+        const auto who = services::authenticate(ctx.db, ctx.config, req.header("authorization"),
+                                                req.remote_addr);
+        const std::uint64_t reader = who ? who->user_id : 0;
+        hits = packages.search(text, query, size, from, reader);
+        total = packages.count_search(text, query, reader);
     }
     render::JsonWriter w;
     w.begin_object().key("objects").begin_array();
@@ -128,7 +133,7 @@ http::Response search(const http::Request& req, Context& ctx) {
     }
     w.end_array().key("total").integer(total).end_object();
     auto r = http::json(200, w.str());
-    r.set("Cache-Control", "public, max-age=0, must-revalidate");
+    r.set("Cache-Control", "private, max-age=0, must-revalidate");
     return r;
 }
 

@@ -147,10 +147,8 @@ bool verify_password(std::string_view password, std::string_view stored) {
     if (d1 == std::string_view::npos || d2 == std::string_view::npos) return false;
     int iterations = 0;
     const auto it = stored.substr(0, d1);
-    if (std::from_chars(it.data(), it.data() + it.size(), iterations).ec != std::errc{} ||
-        iterations < 1) {
-        return false;
-    }
+    const auto [end, ec] = std::from_chars(it.data(), it.data() + it.size(), iterations);
+    if (ec != std::errc{} || end != it.data() + it.size() || iterations < 1) return false;
     const auto salt = base64_decode(stored.substr(d1 + 1, d2 - d1 - 1));
     const auto expected = base64_decode(stored.substr(d2 + 1));
     if (!salt || !expected) return false;

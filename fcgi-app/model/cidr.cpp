@@ -14,7 +14,8 @@ namespace {
 
 struct Addr {
     std::array<unsigned char, 16> bytes{};
-    int bits = 0;  // 32 or 128
+    int bits = 0;         // 32 or 128
+    bool mapped = false;  // ::ffff:a.b.c.d, kept as IPv4
 };
 
 std::optional<Addr> parse_addr(std::string_view s) {
@@ -34,6 +35,7 @@ std::optional<Addr> parse_addr(std::string_view s) {
         if (std::memcmp(a.bytes.data(), kMapped, 12) == 0) {  // ::ffff:a.b.c.d
             std::memmove(a.bytes.data(), a.bytes.data() + 12, 4);
             a.bits = 32;
+            a.mapped = true;
         }
         return a;
     }
@@ -54,10 +56,14 @@ std::optional<Range> parse_range(std::string_view s) {
         const auto bits = s.substr(slash + 1);
         int n = -1;
         const auto [p, ec] = std::from_chars(bits.data(), bits.data() + bits.size(), n);
-        if (ec != std::errc{} || p != bits.data() + bits.size() || n < 0 || n > addr->bits) {
+        // A mapped address takes an IPv6 prefix (96 + IPv4 bits) or, as people
+        // also write it, the IPv4 one.
+        const int offset = addr->mapped && n > 32 ? 96 : 0;
+        if (ec != std::errc{} || p != bits.data() + bits.size() || n < offset ||
+            n > addr->bits + offset) {
             return std::nullopt;
         }
-        r.prefix = n;
+        r.prefix = n - offset;
     }
     return r;
 }

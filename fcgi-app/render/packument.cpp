@@ -63,11 +63,11 @@ const storage::VersionRow* latest_of(const PackumentInput& in) {
     for (const auto& t : in.tags) {
         if (t.tag == "latest") latest = t.version;
     }
-    const storage::VersionRow* found = nullptr;
     for (const auto& v : in.versions) {
-        if (v.version == latest || (!found && latest.empty())) found = &v;
+        if (v.version == latest) return &v;
     }
-    return found ? found : (in.versions.empty() ? nullptr : &in.versions.back());
+    // No (valid) latest tag: the newest version (protocol §12.3).
+    return in.versions.empty() ? nullptr : &in.versions.back();
 }
 
 void write_tags(JsonWriter& w, const PackumentInput& in) {

@@ -37,9 +37,11 @@ storage::PackageRow lock_or_create(storage::Db& db, const Principal& who, const 
     storage::PackageRepo packages{db};
     created = false;
     if (auto p = packages.find(in.name.str(), true)) return *p;
-    // Scoped packages default to restricted on npm's registry; depot keeps
-    // them public unless asked (private packages arrive with issue #4).
-    const std::string access = in.access.empty() ? "public" : in.access;
+    // As on npm's registry: scoped packages are restricted unless published
+    // with --access public; unscoped ones are public.
+    const std::string access = !in.access.empty() ? in.access
+                               : in.name.scoped() ? "restricted"
+                                                  : "public";
     if (packages.insert(in.name.str(), std::string{in.name.scope()}, access)) {
         created = true;
         auto p = *packages.find(in.name.str(), true);
@@ -63,6 +65,8 @@ PublishOutcome record(storage::Db& db, const Config& config, const Principal& wh
     if (who.token_kind == "project" && who.package_id != pkg.id) {
         throw forbidden("this project token belongs to another package");
     }
+    if (!pkg.unpublished.empty())
+        packages.save_unpublished(pkg.id, false);  // a fresh start; tombstones stay
     storage::VersionRepo versions{db};
     if (const auto existing = versions.find(pkg.id, in.version)) {
         // npm retries a publish PUT after a 5xx that may have committed: the

@@ -23,6 +23,25 @@ constexpr const char* kIsOwner =
     "SELECT 1 FROM package_owners WHERE package_id = ? AND user_id = ? AND permission = 'write'";
 constexpr const char* kAddOwner =
     "INSERT IGNORE INTO package_owners (package_id, user_id, permission) VALUES (?, ?, 'write')";
+constexpr const char* kRemoveOwner =
+    "DELETE FROM package_owners WHERE package_id = ? AND user_id = ?";
+constexpr const char* kListOwned =
+    "SELECT p.name, o.permission FROM package_owners o JOIN packages p ON p.id = o.package_id"
+    " WHERE o.user_id = ? AND p.unpublished_at IS NULL ORDER BY p.name";
+constexpr const char* kSaveAccess =
+    "UPDATE packages SET access = ?, rev = rev + 1, modified_at = NOW(3) WHERE id = ?";
+constexpr const char* kSaveUnpublished =
+    "UPDATE packages SET unpublished_at = IF(?, NOW(3), NULL), rev = rev + 1, modified_at = NOW(3)"
+    " WHERE id = ?";
+constexpr const char* kAddStar = "INSERT IGNORE INTO stars (package_id, user_id) VALUES (?, ?)";
+constexpr const char* kRemoveStar = "DELETE FROM stars WHERE package_id = ? AND user_id = ?";
+constexpr const char* kListStargazers =
+    "SELECT u.name FROM stars s JOIN users u ON u.id = s.user_id WHERE s.package_id = ?"
+    " AND u.name IS NOT NULL ORDER BY u.name";
+constexpr const char* kListStarred =
+    "SELECT p.name FROM stars s JOIN users u ON u.id = s.user_id JOIN packages p ON p.id = "
+    "s.package_id"
+    " WHERE u.name = ? AND p.unpublished_at IS NULL AND p.access = 'public' ORDER BY p.name";
 constexpr const char* kListOwners =
     "SELECT u.id, u.name, u.email FROM package_owners o JOIN users u ON u.id = o.user_id"
     " WHERE o.package_id = ? AND o.permission = 'write' ORDER BY o.created_at, u.id";
@@ -30,14 +49,18 @@ constexpr const char* kListOwners =
 constexpr const char* kSearch =
     "SELECT p.name, p.description, p.modified_at, k.full_json FROM packages p"
     " JOIN packuments k ON k.package_id = p.id"
-    " WHERE p.unpublished_at IS NULL AND p.access = 'public'"
+    " WHERE p.unpublished_at IS NULL AND (p.access = 'public' OR EXISTS (SELECT 1 FROM "
+    "package_owners o"
+    " WHERE o.package_id = p.id AND o.user_id = ?))"
     " AND (p.name = ? OR MATCH (p.search_name, p.description, p.keywords) AGAINST (? IN BOOLEAN "
     "MODE))"
     " ORDER BY p.name = ? DESC,"
     " MATCH (p.search_name, p.description, p.keywords) AGAINST (? IN BOOLEAN MODE) DESC, p.name"
     " LIMIT ? OFFSET ?";
 constexpr const char* kCountSearch =
-    "SELECT COUNT(*) FROM packages p WHERE p.unpublished_at IS NULL AND p.access = 'public'"
+    "SELECT COUNT(*) FROM packages p WHERE p.unpublished_at IS NULL AND (p.access = 'public' OR "
+    "EXISTS"
+    " (SELECT 1 FROM package_owners o WHERE o.package_id = p.id AND o.user_id = ?))"
     " AND (p.name = ? OR MATCH (p.search_name, p.description, p.keywords) AGAINST (? IN BOOLEAN "
     "MODE))";
 
@@ -111,6 +134,69 @@ void PackageRepo::add_owner(std::uint64_t package_id, std::uint64_t user_id) {
     st->executeUpdate();
 }
 
+void PackageRepo::remove_owner(std::uint64_t package_id, std::uint64_t user_id) {
+    const auto st = db_.prepare(kRemoveOwner);
+    st->setUInt64(1, package_id);
+    st->setUInt64(2, user_id);
+    st->executeUpdate();
+}
+
+std::vector<std::pair<std::string, std::string>> PackageRepo::list_owned(
+    std::uint64_t user_id) const {
+    const auto st = db_.prepare(kListOwned);
+    st->setUInt64(1, user_id);
+    const auto rs = query(*st);
+    std::vector<std::pair<std::string, std::string>> out;
+    while (rs->next()) out.emplace_back(str(*rs, 1), str(*rs, 2));
+    return out;
+}
+
+void PackageRepo::save_access(std::uint64_t id, std::string_view access) {
+    const auto st = db_.prepare(kSaveAccess);
+    st->setString(1, std::string{access});
+    st->setUInt64(2, id);
+    st->executeUpdate();
+}
+
+void PackageRepo::save_unpublished(std::uint64_t id, bool unpublished) {
+    const auto st = db_.prepare(kSaveUnpublished);
+    st->setBoolean(1, unpublished);
+    st->setUInt64(2, id);
+    st->executeUpdate();
+}
+
+void PackageRepo::add_star(std::uint64_t package_id, std::uint64_t user_id) {
+    const auto st = db_.prepare(kAddStar);
+    st->setUInt64(1, package_id);
+    st->setUInt64(2, user_id);
+    st->executeUpdate();
+}
+
+void PackageRepo::remove_star(std::uint64_t package_id, std::uint64_t user_id) {
+    const auto st = db_.prepare(kRemoveStar);
+    st->setUInt64(1, package_id);
+    st->setUInt64(2, user_id);
+    st->executeUpdate();
+}
+
+std::vector<std::string> PackageRepo::list_stargazers(std::uint64_t package_id) const {
+    const auto st = db_.prepare(kListStargazers);
+    st->setUInt64(1, package_id);
+    const auto rs = query(*st);
+    std::vector<std::string> out;
+    while (rs->next()) out.push_back(str(*rs, 1));
+    return out;
+}
+
+std::vector<std::string> PackageRepo::list_starred(std::string_view user_name) const {
+    const auto st = db_.prepare(kListStarred);
+    st->setString(1, std::string{user_name});
+    const auto rs = query(*st);
+    std::vector<std::string> out;
+    while (rs->next()) out.push_back(str(*rs, 1));
+    return out;
+}
+
 std::vector<OwnerRow> PackageRepo::list_owners(std::uint64_t package_id) const {
     const auto st = db_.prepare(kListOwners);
     st->setUInt64(1, package_id);
@@ -121,14 +207,15 @@ std::vector<OwnerRow> PackageRepo::list_owners(std::uint64_t package_id) const {
 }
 
 std::vector<SearchHit> PackageRepo::search(std::string_view text, std::string_view boolean_query,
-                                           int size, int from) const {
+                                           int size, int from, std::uint64_t reader_id) const {
     const auto st = db_.prepare(kSearch);
-    st->setString(1, std::string{text});
-    st->setString(2, std::string{boolean_query});
-    st->setString(3, std::string{text});
-    st->setString(4, std::string{boolean_query});
-    st->setInt(5, size);
-    st->setInt(6, from);
+    st->setUInt64(1, reader_id);
+    st->setString(2, std::string{text});
+    st->setString(3, std::string{boolean_query});
+    st->setString(4, std::string{text});
+    st->setString(5, std::string{boolean_query});
+    st->setInt(6, size);
+    st->setInt(7, from);
     const auto rs = query(*st);
     std::vector<SearchHit> out;
     while (rs->next())
@@ -136,10 +223,12 @@ std::vector<SearchHit> PackageRepo::search(std::string_view text, std::string_vi
     return out;
 }
 
-int PackageRepo::count_search(std::string_view text, std::string_view boolean_query) const {
+int PackageRepo::count_search(std::string_view text, std::string_view boolean_query,
+                              std::uint64_t reader_id) const {
     const auto st = db_.prepare(kCountSearch);
-    st->setString(1, std::string{text});
-    st->setString(2, std::string{boolean_query});
+    st->setUInt64(1, reader_id);
+    st->setString(2, std::string{text});
+    st->setString(3, std::string{boolean_query});
     const auto rs = query(*st);
     return rs->next() ? rs->getInt(1) : 0;
 }

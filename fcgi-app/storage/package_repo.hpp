@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace depot::storage {
@@ -58,12 +59,26 @@ class PackageRepo {
 
     [[nodiscard]] bool is_owner(std::uint64_t package_id, std::uint64_t user_id) const;
     void add_owner(std::uint64_t package_id, std::uint64_t user_id);
+    void remove_owner(std::uint64_t package_id, std::uint64_t user_id);
     [[nodiscard]] std::vector<OwnerRow> list_owners(std::uint64_t package_id) const;
+    // name → "write" for every live package the user owns.
+    [[nodiscard]] std::vector<std::pair<std::string, std::string>> list_owned(
+        std::uint64_t user_id) const;
 
+    void save_access(std::uint64_t id, std::string_view access);
+    void save_unpublished(std::uint64_t id, bool unpublished);
+
+    void add_star(std::uint64_t package_id, std::uint64_t user_id);
+    void remove_star(std::uint64_t package_id, std::uint64_t user_id);
+    [[nodiscard]] std::vector<std::string> list_stargazers(std::uint64_t package_id) const;
+    [[nodiscard]] std::vector<std::string> list_starred(std::string_view user_name) const;
+
+    // Public packages, and the restricted ones that reader_id owns (0: none).
     [[nodiscard]] std::vector<SearchHit> search(std::string_view text,
-                                                std::string_view boolean_query, int size,
-                                                int from) const;
-    [[nodiscard]] int count_search(std::string_view text, std::string_view boolean_query) const;
+                                                std::string_view boolean_query, int size, int from,
+                                                std::uint64_t reader_id) const;
+    [[nodiscard]] int count_search(std::string_view text, std::string_view boolean_query,
+                                   std::uint64_t reader_id) const;
 
   private:
     Db& db_;

@@ -17,6 +17,29 @@ constexpr const char* kColumns =
 constexpr const char* kFindSuffix = "WHERE v.package_id = ? AND v.version = ?";
 constexpr const char* kListSuffix =
     "WHERE v.package_id = ? AND v.unpublished_at IS NULL ORDER BY v.published_at, v.id";
+constexpr const char* kListAllSuffix = "WHERE v.package_id = ? ORDER BY v.published_at, v.id";
+constexpr const char* kPublishedWithin =
+    "SELECT published_at > NOW(3) - INTERVAL ? HOUR FROM versions WHERE id = ?";
+constexpr const char* kSaveDeprecated = "UPDATE versions SET deprecated = ? WHERE id = ?";
+constexpr const char* kSaveUnpublished =
+    "UPDATE versions SET unpublished_at = NOW(3) WHERE id = ? AND unpublished_at IS NULL";
+constexpr const char* kRemoveTag = "DELETE FROM dist_tags WHERE package_id = ? AND tag = ?";
+constexpr const char* kRemoveAllTags = "DELETE FROM dist_tags WHERE package_id = ?";
+constexpr const char* kChangesSince =
+    "SELECT c.seq, c.package_name, c.kind, c.actor_name, c.detail, c.created_at FROM changes c"
+    " LEFT JOIN packages p ON p.id = c.package_id WHERE c.seq > ?"
+    " AND (p.id IS NULL OR p.access = 'public' OR EXISTS (SELECT 1 FROM package_owners o"
+    " WHERE o.package_id = p.id AND o.user_id = ?)) ORDER BY c.seq LIMIT ?";
+constexpr const char* kChangesFor =
+    "SELECT c.seq, c.package_name, c.kind, c.actor_name, c.detail, c.created_at FROM changes c"
+    " WHERE (? = '' OR c.package_name = ?) AND (? = '' OR c.actor_name = ?)"
+    " ORDER BY c.seq DESC LIMIT ?";
+constexpr const char* kInsertAdvisory =
+    "INSERT INTO advisories (package_name, vulnerable_versions, severity, title, url) VALUES (?, "
+    "?, ?, ?, ?)";
+constexpr const char* kListAdvisories =
+    "SELECT id, package_name, vulnerable_versions, severity, title, url FROM advisories"
+    " WHERE package_name = ? ORDER BY id";
 constexpr const char* kSaveTag =
     "INSERT INTO dist_tags (package_id, tag, version_id) VALUES (?, ?, ?)"
     " ON DUPLICATE KEY UPDATE version_id = VALUES(version_id), updated_at = NOW(3)";
@@ -96,6 +119,49 @@ std::vector<VersionRow> VersionRepo::list(std::uint64_t package_id) const {
     return out;
 }
 
+std::vector<VersionRow> VersionRepo::list_all(std::uint64_t package_id) const {
+    const auto st = db_.prepare((std::string{kColumns} + kListAllSuffix).c_str());
+    st->setUInt64(1, package_id);
+    const auto rs = query(*st);
+    std::vector<VersionRow> out;
+    while (rs->next()) out.push_back(read_version(*rs));
+    return out;
+}
+
+bool VersionRepo::published_within(std::uint64_t version_id, int hours) const {
+    const auto st = db_.prepare(kPublishedWithin);
+    st->setInt(1, hours);
+    st->setUInt64(2, version_id);
+    const auto rs = query(*st);
+    return rs->next() && rs->getBoolean(1);
+}
+
+void VersionRepo::save_deprecated(std::uint64_t version_id, std::string_view message) {
+    const auto st = db_.prepare(kSaveDeprecated);
+    set_nullable(*st, 1, message);
+    st->setUInt64(2, version_id);
+    st->executeUpdate();
+}
+
+void VersionRepo::save_unpublished(std::uint64_t version_id) {
+    const auto st = db_.prepare(kSaveUnpublished);
+    st->setUInt64(1, version_id);
+    st->executeUpdate();
+}
+
+bool TagRepo::remove(std::uint64_t package_id, std::string_view tag) {
+    const auto st = db_.prepare(kRemoveTag);
+    st->setUInt64(1, package_id);
+    st->setString(2, std::string{tag});
+    return st->executeUpdate() > 0;
+}
+
+void TagRepo::remove_all(std::uint64_t package_id) {
+    const auto st = db_.prepare(kRemoveAllTags);
+    st->setUInt64(1, package_id);
+    st->executeUpdate();
+}
+
 void TagRepo::save(std::uint64_t package_id, std::string_view tag, std::uint64_t version_id) {
     const auto st = db_.prepare(kSaveTag);
     st->setUInt64(1, package_id);
@@ -142,6 +208,62 @@ void ChangeRepo::append(const Change& c) {
     set_nullable(*st, 5, c.actor_name);
     set_nullable(*st, 6, c.detail);
     st->executeUpdate();
+}
+
+namespace {
+
+std::vector<ChangeRow> read_changes(sql::ResultSet& rs) {
+    std::vector<ChangeRow> out;
+    while (rs.next()) {
+        out.push_back({rs.getUInt64(1), str(rs, 2), str(rs, 3), str(rs, 4), str(rs, 5),
+                       iso_time(str(rs, 6))});
+    }
+    return out;
+}
+
+}  // namespace
+
+std::vector<ChangeRow> ChangeRepo::list_since(std::uint64_t seq, int limit,
+                                              std::uint64_t reader_id) const {
+    const auto st = db_.prepare(kChangesSince);
+    st->setUInt64(1, seq);
+    st->setUInt64(2, reader_id);
+    st->setInt(3, limit);
+    return read_changes(*query(*st));
+}
+
+std::vector<ChangeRow> ChangeRepo::list_for(std::string_view package, std::string_view actor,
+                                            int limit) const {
+    const auto st = db_.prepare(kChangesFor);
+    st->setString(1, std::string{package});
+    st->setString(2, std::string{package});
+    st->setString(3, std::string{actor});
+    st->setString(4, std::string{actor});
+    st->setInt(5, limit);
+    return read_changes(*query(*st));
+}
+
+std::uint64_t AdvisoryRepo::insert(const AdvisoryRow& a) {
+    const auto st = db_.prepare(kInsertAdvisory);
+    st->setString(1, a.package_name);
+    st->setString(2, a.vulnerable_versions);
+    st->setString(3, a.severity);
+    st->setString(4, a.title);
+    set_nullable(*st, 5, a.url);
+    st->executeUpdate();
+    return last_insert_id(db_.conn());
+}
+
+std::vector<AdvisoryRow> AdvisoryRepo::list_for(std::string_view package_name) const {
+    const auto st = db_.prepare(kListAdvisories);
+    st->setString(1, std::string{package_name});
+    const auto rs = query(*st);
+    std::vector<AdvisoryRow> out;
+    while (rs->next()) {
+        out.push_back(
+            {rs->getUInt64(1), str(*rs, 2), str(*rs, 3), str(*rs, 4), str(*rs, 5), str(*rs, 6)});
+    }
+    return out;
 }
 
 }  // namespace depot::storage

@@ -51,6 +51,12 @@ class VersionRepo {
                                                  std::string_view version) const;
     // Live versions only, oldest first.
     [[nodiscard]] std::vector<VersionRow> list(std::uint64_t package_id) const;
+    // Every version ever published, tombstones included.
+    [[nodiscard]] std::vector<VersionRow> list_all(std::uint64_t package_id) const;
+    void save_deprecated(std::uint64_t version_id, std::string_view message);  // empty: remove
+    [[nodiscard]] bool published_within(std::uint64_t version_id, int hours) const;
+    // The version stays as a tombstone: the name@version can never come back (SPEC §5).
+    void save_unpublished(std::uint64_t version_id);
 
   private:
     Db& db_;
@@ -65,6 +71,8 @@ class TagRepo {
   public:
     explicit TagRepo(Db& db) : db_{db} {}
     void save(std::uint64_t package_id, std::string_view tag, std::uint64_t version_id);
+    bool remove(std::uint64_t package_id, std::string_view tag);
+    void remove_all(std::uint64_t package_id);
     [[nodiscard]] std::vector<TagRow> list(std::uint64_t package_id) const;
 
   private:
@@ -100,10 +108,44 @@ struct Change {
     std::string detail;  // JSON
 };
 
+struct ChangeRow {
+    std::uint64_t seq = 0;
+    std::string package_name;
+    std::string kind;
+    std::string actor_name;
+    std::string detail;
+    std::string time;  // ISO
+};
+
 class ChangeRepo {
   public:
     explicit ChangeRepo(Db& db) : db_{db} {}
     void append(const Change& c);
+    // After seq, oldest first: changes to public packages and to those reader_id owns.
+    [[nodiscard]] std::vector<ChangeRow> list_since(std::uint64_t seq, int limit,
+                                                    std::uint64_t reader_id) const;
+    // For people (depotctl log); empty filters match everything. Newest first.
+    [[nodiscard]] std::vector<ChangeRow> list_for(std::string_view package, std::string_view actor,
+                                                  int limit) const;
+
+  private:
+    Db& db_;
+};
+
+struct AdvisoryRow {
+    std::uint64_t id = 0;
+    std::string package_name;
+    std::string vulnerable_versions;
+    std::string severity;
+    std::string title;
+    std::string url;
+};
+
+class AdvisoryRepo {
+  public:
+    explicit AdvisoryRepo(Db& db) : db_{db} {}
+    std::uint64_t insert(const AdvisoryRow& a);
+    [[nodiscard]] std::vector<AdvisoryRow> list_for(std::string_view package_name) const;
 
   private:
     Db& db_;

@@ -127,6 +127,24 @@ describe('the running stack', () => {
     assert.equal(v.stdout.trim(), '1');
   });
 
+  test('a listening socket inherited on fd 0 is served (systemd socket activation, spawn-fcgi)', async () => {
+    const sock = path.join(stack.dir, 'run', 'inherited.sock');
+    // perl stands in for systemd: bind and listen, put the socket on fd 0, exec.
+    const script = 'use Socket; my $p = shift; socket(my $s, PF_UNIX, SOCK_STREAM, 0) or die; unlink $p;'
+      + ' bind($s, pack_sockaddr_un($p)) or die; listen($s, 16) or die;'
+      + ' open(STDIN, "<&", $s) or die; exec @ARGV or die';
+    const proc = spawnProcess('perl', ['-e', script, sock, path.join(binDir, 'depot-fcgi'), '--config', stack.config],
+      { env: { ...process.env, DEPOT_LISTEN: 'fd:0', DEPOT_WORKERS: '1' } });
+    for (let i = 0; i < 200 && (await sh('test', ['-S', sock])).code !== 0; i++) await sleep(50);
+    await sleep(200);
+    const req = openRequest(sock, { REQUEST_METHOD: 'GET', REQUEST_URI: '/-/ping', HTTPS: 'on' });
+    req.sendBody(Buffer.alloc(0));
+    const resp = await req.response;
+    assert.match(resp.text, /^Status: 200/);
+    proc.child.kill('SIGTERM');
+    assert.equal((await proc.exited).code, 0, proc.stderr());
+  });
+
   test('SIGTERM lets a request in flight finish, then the worker exits 0', async () => {
     const sock = path.join(stack.dir, 'run', 'sigterm.sock');
     const proc = spawnProcess(path.join(binDir, 'depot-fcgi'), ['--config', stack.config],

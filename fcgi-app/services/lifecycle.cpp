@@ -1,0 +1,374 @@
+#include "services/lifecycle.hpp"
+
+#include <algorithm>
+#include <map>
+#include <optional>
+#include <set>
+
+#include "config.hpp"
+#include "error.hpp"
+#include "model/semver.hpp"
+#include "render/packument.hpp"
+#include "services/packument.hpp"
+#include "storage/db.hpp"
+#include "storage/package_repo.hpp"
+#include "storage/tarball_store.hpp"
+#include "storage/user_repo.hpp"
+#include "storage/version_repo.hpp"
+
+namespace depot::services {
+namespace {
+
+using rapidjson::Value;
+
+const Value* member(const Value& obj, std::string_view key) {
+    if (!obj.IsObject()) return nullptr;
+    const auto it = obj.FindMember(Value{rapidjson::StringRef(key.data(), key.size())});
+    return it == obj.MemberEnd() ? nullptr : &it->value;
+}
+
+std::string_view sv(const Value& v) { return {v.GetString(), v.GetStringLength()}; }
+
+// One write to one package: the row locked until commit or rollback.
+class PackageWrite {
+  public:
+    PackageWrite(storage::Db& db, const Config& config, const Principal& who,
+                 const model::PackageName& name)
+        : db_{db}, config_{config}, who_{who}, name_{name}, tx_{db} {
+        auto p = storage::PackageRepo{db}.find(name.str(), true);
+        if (!p || !p->unpublished.empty())
+            throw not_found("package \"" + name.str() + "\" not found");
+        pkg_ = std::move(*p);
+    }
+
+    // Owners may write; others get 403 (or 404 for a restricted package they cannot see).
+    PackageWrite& require_owner() {
+        require_write(who_);
+        if (who_.token_kind == "project" && who_.package_id != pkg_.id) {
+            throw forbidden("this project token belongs to another package");
+        }
+        if (!storage::PackageRepo{db_}.is_owner(pkg_.id, who_.user_id)) {
+            if (pkg_.access == "restricted")
+                throw not_found("package \"" + name_.str() + "\" not found");
+            throw forbidden("You do not have permission to change \"" + name_.str() +
+                            "\": you are not an owner");
+        }
+        return *this;
+    }
+
+    // npm sends the _rev it read; a stale one is a conflict (npm never retries a 409).
+    PackageWrite& require_rev(std::string_view rev) {
+        if (!rev.empty() && rev != render::package_rev(pkg_.name, pkg_.rev)) {
+            throw conflict("the package changed since you read it (stale _rev " + std::string{rev} +
+                           "); try again");
+        }
+        return *this;
+    }
+
+    const storage::PackageRow& pkg() const { return pkg_; }
+
+    // Bump the rev, log, rebuild, commit.
+    void commit(std::string_view kind, std::string_view detail_json) {
+        storage::PackageRepo{db_}.bump(pkg_.id);
+        storage::ChangeRepo{db_}.append({pkg_.id, pkg_.name, std::string{kind}, who_.user_id,
+                                         who_.name, std::string{detail_json}});
+        rebuild_packument(db_, config_, pkg_.id, pkg_.name.c_str());
+        tx_.commit();
+    }
+
+  private:
+    storage::Db& db_;
+    const Config& config_;
+    const Principal& who_;
+    const model::PackageName& name_;
+    storage::Transaction tx_;
+    storage::PackageRow pkg_;
+};
+
+std::string detail(std::initializer_list<std::pair<std::string_view, std::string_view>> fields) {
+    render::JsonWriter w;
+    w.begin_object();
+    for (const auto& [k, v] : fields) w.field(k, v);
+    w.end_object();
+    return w.str();
+}
+
+std::string joined(const std::vector<std::string>& items) {
+    std::string out;
+    for (const auto& i : items) out += (out.empty() ? "" : " ") + i;
+    return out;
+}
+
+// latest must exist while versions do (protocol §12.3): the highest release,
+// or the highest prerelease when there is no release.
+void ensure_latest(storage::Db& db, std::uint64_t package_id) {
+    storage::TagRepo tags{db};
+    for (const auto& t : tags.list(package_id)) {
+        if (t.tag == "latest") return;
+    }
+    const auto live = storage::VersionRepo{db}.list(package_id);
+    const storage::VersionRow* best = nullptr;
+    std::optional<model::Semver> best_v;
+    for (const auto& v : live) {
+        const auto sv_ = model::Semver::parse(v.version);
+        const bool better = !best_v || (best_v->prerelease() && !sv_.prerelease()) ||
+                            (best_v->prerelease() == sv_.prerelease() && sv_ > *best_v);
+        if (better) {
+            best = &v;
+            best_v = sv_;
+        }
+    }
+    if (best) tags.save(package_id, "latest", best->id);
+}
+
+void check_unpublish_window(const Config& config, const storage::VersionRow& v, storage::Db& db) {
+    if (config.unpublish_window_hours == 0) return;
+    if (!storage::VersionRepo{db}.published_within(v.id, config.unpublish_window_hours)) {
+        throw forbidden("version " + v.version + " was published more than " +
+                        std::to_string(config.unpublish_window_hours) +
+                        " hours ago; this registry allows unpublishing only within that window");
+    }
+}
+
+void star(storage::Db& db, const Config& config, const Principal& who,
+          const model::PackageName& name, const Value& users) {
+    if (who.name.empty()) throw forbidden("only npm users can star packages");
+    PackageWrite w{db, config, who, name};
+    if (!users.IsObject()) throw bad_request("users must be an object");
+    std::set<std::string> wanted;
+    for (auto it = users.MemberBegin(); it != users.MemberEnd(); ++it) {
+        if (!it->value.IsFalse() && !it->value.IsNull()) wanted.insert(std::string{sv(it->name)});
+    }
+    storage::PackageRepo packages{db};
+    const auto current_list = packages.list_stargazers(w.pkg().id);
+    std::set<std::string> current(current_list.begin(), current_list.end());
+    const bool had = current.contains(who.name);
+    const bool wants = wanted.contains(who.name);
+    current.erase(who.name);
+    wanted.erase(who.name);
+    if (current != wanted) throw forbidden("you can star or unstar a package only for yourself");
+    if (had == wants) return;  // nothing to do; the transaction rolls back
+    wants ? packages.add_star(w.pkg().id, who.user_id)
+          : packages.remove_star(w.pkg().id, who.user_id);
+    w.commit(wants ? "star" : "unstar", detail({{"user", who.name}}));
+}
+
+void remove_files(storage::TarballStore& store, const std::vector<std::string>& keys) {
+    for (const auto& k : keys) {
+        if (!k.empty()) store.remove(k);
+    }
+}
+
+}  // namespace
+
+void set_dist_tag(storage::Db& db, const Config& config, const Principal& who,
+                  const model::PackageName& name, const std::string& tag,
+                  const std::string& version) {
+    PackageWrite w{db, config, who, name};
+    w.require_owner();
+    const auto v = storage::VersionRepo{db}.find(w.pkg().id, version);
+    if (!v || !v.value().unpublished_at.empty()) {
+        throw not_found("version " + version + " of \"" + name.str() + "\" does not exist");
+    }
+    storage::TagRepo{db}.save(w.pkg().id, tag, v->id);
+    w.commit("tag", detail({{"tag", tag}, {"version", version}}));
+}
+
+void remove_dist_tag(storage::Db& db, const Config& config, const Principal& who,
+                     const model::PackageName& name, const std::string& tag) {
+    if (tag == "latest")
+        throw bad_request("the latest tag cannot be removed; point it at another version");
+    PackageWrite w{db, config, who, name};
+    w.require_owner();
+    if (!storage::TagRepo{db}.remove(w.pkg().id, tag)) {
+        throw not_found("\"" + tag + "\" is not a dist-tag of \"" + name.str() + "\"");
+    }
+    w.commit("untag", detail({{"tag", tag}}));
+}
+
+void update_metadata(storage::Db& db, const Config& config, const Principal& who,
+                     const model::PackageName& name, const Value& body) {
+    const auto* versions = member(body, "versions");
+    const auto* users = member(body, "users");
+    if (!versions && users) {
+        star(db, config, who, name, *users);
+        return;
+    }
+    if (!versions || !versions->IsObject()) throw bad_request("the document has no versions");
+    PackageWrite w{db, config, who, name};
+    w.require_owner();
+    if (const auto* rev = member(body, "_rev"); rev && rev->IsString()) w.require_rev(sv(*rev));
+
+    render::PackumentInput in;
+    in.package = w.pkg();
+    in.owners = storage::PackageRepo{db}.list_owners(w.pkg().id);
+    in.public_url = config.public_url;
+    storage::VersionRepo repo{db};
+    const auto live = repo.list(w.pkg().id);
+    if (versions->MemberCount() != live.size()) {
+        throw bad_request(
+            "this change cannot add or remove versions; use npm publish or npm unpublish");
+    }
+    const auto* time = member(body, "time");
+    std::vector<std::pair<const storage::VersionRow*, std::string>> changes;
+    for (const auto& v : live) {
+        const auto* sent = member(*versions, v.version);
+        if (!sent || !sent->IsObject())
+            throw bad_request("version " + v.version + " is missing from the document");
+        rapidjson::Document ours;
+        (void)render::parse_json(ours, render::version_json(in, v));
+        rapidjson::Document theirs;
+        theirs.CopyFrom(*sent, theirs.GetAllocator());
+        ours.RemoveMember("deprecated");
+        theirs.RemoveMember("deprecated");
+        if (ours != theirs) {
+            throw bad_request("the manifest of published version " + v.version +
+                              " cannot change (SPEC §5)");
+        }
+        if (const auto* t = time ? member(*time, v.version) : nullptr;
+            t && (!t->IsString() || sv(*t) != v.published_at)) {
+            throw bad_request("the publish time of version " + v.version + " cannot change");
+        }
+        const auto* dep = member(*sent, "deprecated");
+        if (dep && !dep->IsString()) throw bad_request("deprecated must be a string");
+        const std::string message = dep ? std::string{sv(*dep)} : std::string{};
+        if (message.size() > 1024)
+            throw bad_request("the deprecation message is longer than 1024 characters");
+        if (message != v.deprecated) changes.emplace_back(&v, message);
+    }
+    if (changes.empty()) return;
+    std::vector<std::string> touched;
+    for (const auto& [v, message] : changes) {
+        repo.save_deprecated(v->id, message);
+        touched.push_back(v->version);
+    }
+    w.commit("deprecate",
+             detail({{"versions", joined(touched)}, {"message", changes.front().second}}));
+}
+
+void update_with_rev(storage::Db& db, storage::TarballStore& store, const Config& config,
+                     const Principal& who, const model::PackageName& name, std::string_view rev,
+                     const Value& body) {
+    const auto* versions = member(body, "versions");
+    const auto* maintainers = member(body, "maintainers");
+    PackageWrite w{db, config, who, name};
+    w.require_owner().require_rev(rev);
+    storage::PackageRepo packages{db};
+
+    if (!versions) {
+        if (!maintainers || !maintainers->IsArray())
+            throw bad_request("expected versions or maintainers");
+        storage::UserRepo users{db};
+        std::set<std::uint64_t> wanted;
+        std::vector<std::string> names;
+        for (const auto& m : maintainers->GetArray()) {
+            const auto n = render::string_member(m, "name");
+            const auto u = n.empty() ? std::nullopt : users.find_by_name(n);
+            if (!u) throw bad_request("there is no user named \"" + std::string{n} + "\"");
+            wanted.insert(u->id);
+            names.emplace_back(n);
+        }
+        if (wanted.empty()) throw bad_request("a package must keep at least one owner");
+        std::set<std::uint64_t> current;
+        for (const auto& o : packages.list_owners(w.pkg().id)) current.insert(o.user_id);
+        for (const auto id : wanted) {
+            if (!current.contains(id)) packages.add_owner(w.pkg().id, id);
+        }
+        for (const auto id : current) {
+            if (!wanted.contains(id)) packages.remove_owner(w.pkg().id, id);
+        }
+        w.commit("owner", detail({{"owners", joined(names)}}));
+        return;
+    }
+
+    if (!versions->IsObject()) throw bad_request("versions must be an object");
+    storage::VersionRepo repo{db};
+    const auto live = repo.list(w.pkg().id);
+    std::set<std::string> keep;
+    for (auto it = versions->MemberBegin(); it != versions->MemberEnd(); ++it) {
+        const std::string v{sv(it->name)};
+        const bool known =
+            std::any_of(live.begin(), live.end(), [&](const auto& r) { return r.version == v; });
+        if (!known)
+            throw bad_request("version " + v +
+                              " is not published; this change can only remove versions");
+        keep.insert(v);
+    }
+    std::vector<std::string> removed, keys;
+    for (const auto& v : live) {
+        if (keep.contains(v.version)) continue;
+        check_unpublish_window(config, v, db);
+        repo.save_unpublished(v.id);
+        removed.push_back(v.version);
+        keys.push_back(v.tarball_key);
+    }
+    storage::TagRepo tags{db};
+    for (const auto& t : tags.list(w.pkg().id)) {
+        if (!keep.contains(t.version)) tags.remove(w.pkg().id, t.tag);
+    }
+    // npm recomputes dist-tags (latest among them) for what remains.
+    if (const auto* sent = member(body, "dist-tags"); sent && sent->IsObject()) {
+        for (auto it = sent->MemberBegin(); it != sent->MemberEnd(); ++it) {
+            if (!it->value.IsString() || !keep.contains(std::string{sv(it->value)})) continue;
+            const auto tag = model::parse_dist_tag(sv(it->name));
+            tags.save(w.pkg().id, tag, repo.find(w.pkg().id, sv(it->value))->id);
+        }
+    }
+    if (keep.empty()) {
+        packages.save_unpublished(w.pkg().id, true);
+    } else {
+        ensure_latest(db, w.pkg().id);
+    }
+    if (removed.empty()) return;
+    w.commit("unpublish", detail({{"versions", joined(removed)}}));
+    remove_files(store, keys);  // only after the commit (SPEC §5: no partial state)
+}
+
+void confirm_tarball_removed(storage::Db& db, storage::TarballStore& store, const Principal& who,
+                             const model::PackageName& name, const std::string& version) {
+    require_write(who);
+    storage::PackageRepo packages{db};
+    const auto pkg = packages.find(name.str());
+    if (!pkg) throw not_found("package \"" + name.str() + "\" not found");
+    if (!packages.is_owner(pkg->id, who.user_id)) {
+        throw forbidden("You do not have permission to change \"" + name.str() + "\"");
+    }
+    const auto v = storage::VersionRepo{db}.find(pkg->id, version);
+    if (!v) throw not_found("version " + version + " of \"" + name.str() + "\" does not exist");
+    if (v->unpublished_at.empty())
+        throw conflict("version " + version + " is still published; unpublish it first");
+    if (!v->tarball_key.empty()) store.remove(v->tarball_key);
+}
+
+void unpublish_package(storage::Db& db, storage::TarballStore& store, const Config& config,
+                       const Principal& who, const model::PackageName& name, std::string_view rev) {
+    PackageWrite w{db, config, who, name};
+    w.require_owner().require_rev(rev);
+    storage::VersionRepo repo{db};
+    std::vector<std::string> removed, keys;
+    for (const auto& v : repo.list(w.pkg().id)) {
+        check_unpublish_window(config, v, db);
+        repo.save_unpublished(v.id);
+        removed.push_back(v.version);
+        keys.push_back(v.tarball_key);
+    }
+    storage::TagRepo{db}.remove_all(w.pkg().id);
+    storage::PackageRepo{db}.save_unpublished(w.pkg().id, true);
+    w.commit("unpublish", detail({{"versions", joined(removed)}, {"package", "all"}}));
+    remove_files(store, keys);
+}
+
+void set_access(storage::Db& db, const Config& config, const Principal& who,
+                const model::PackageName& name, const std::string& access) {
+    if (access != "public" && access != "restricted")
+        throw bad_request("access must be public or restricted");
+    if (access == "restricted" && !name.scoped())
+        throw bad_request("only scoped packages can be restricted");
+    PackageWrite w{db, config, who, name};
+    w.require_owner();
+    if (w.pkg().access == access) return;
+    storage::PackageRepo{db}.save_access(w.pkg().id, access);
+    w.commit("access", detail({{"access", access}}));
+}
+
+}  // namespace depot::services
