@@ -105,10 +105,8 @@ http::Response show_version(const http::Request& req, Context& ctx) {
 // PUT /{pkg}: npm publish; deprecate and star share the URL (protocol §26).
 http::Response publish(const http::Request& req, Context& ctx) {
     const auto name = model::PackageName::parse(req.param("pkg"));
-    if (!is_publish_body(req.body)) {
-        throw bad_request("only publishing a new version is supported on PUT /" + name.str() +
-                          " so far");
-    }
+    if (!is_publish_body(req.body)) return update_package(req, ctx, name);
+
     auto input = parse_publish_body(name, req.body);
     const auto who =
         services::require_login(ctx.db, ctx.config, req.header("authorization"), req.remote_addr);

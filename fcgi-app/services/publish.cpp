@@ -142,7 +142,7 @@ PublishOutcome publish(storage::Db& db, storage::TarballStore& store, const Conf
             storage::PackageRepo packages{db};
             if (const auto p = packages.find(in.name.str())) {
                 const auto v = storage::VersionRepo{db}.find(p->id, in.version);
-                referenced = v && v->tarball_key == key;
+                referenced = v && v->unpublished_at.empty() && v->tarball_key == key;
             }
         } catch (...) {
             // The database is gone. If the commit itself was under way it may

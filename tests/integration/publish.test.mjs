@@ -9,33 +9,10 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
 import { openRequest } from '../lib/fcgi-client.mjs';
-import { integrity, makePackage, pack, publishBody, sha1 } from '../lib/packages.mjs';
+import { account, integrity, makePackage, pack, publishBody, sha1, tarballFiles } from '../lib/packages.mjs';
 import { sh, Stack } from '../lib/stack.mjs';
 
 const json = { 'content-type': 'application/json' };
-
-async function account(stack, name) {
-  const r = await stack.curl(`/-/user/org.couchdb.user:${name}`, { method: 'PUT', headers: json,
-    data: JSON.stringify({ name, password: `${name}-password-1`, email: `${name}@example.com` }) });
-  assert.equal(r.status, 201, r.body);
-  const { token } = JSON.parse(r.body);
-  const home = path.join(stack.dir, name);
-  await mkdir(home, { recursive: true });
-  await writeFile(path.join(home, '.npmrc'), `//127.0.0.1:${stack.httpsPort}/:_authToken=${token}\n`);
-  return { name, token, home: name, auth: { authorization: `Bearer ${token}` } };
-}
-
-async function tarballFiles(stack) {
-  const out = [];
-  const walk = async (dir) => {
-    for (const e of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
-      if (e.isDirectory()) await walk(path.join(dir, e.name));
-      else out.push(path.join(dir, e.name));
-    }
-  };
-  await walk(path.join(stack.dir, 'tarballs'));
-  return out.sort();
-}
 
 describe('publish, read and install with the real npm CLI', () => {
   let stack;

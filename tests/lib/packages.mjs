@@ -1,7 +1,8 @@
 // Helpers to make real packages on disk and npm-shaped publish bodies.
 
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import assert from 'node:assert/strict';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
 import { sh, npmBin } from './stack.mjs';
@@ -51,4 +52,31 @@ export function publishBody(manifest, tgz, { tag = 'latest', access = null, atta
       },
     },
   };
+}
+
+// An npm account made with a raw adduser PUT; its token written to an npmrc
+// in its own home, so stack.npm(args, { home: who.home }) acts as that user.
+export async function account(stack, name) {
+  const r = await stack.curl(`/-/user/org.couchdb.user:${name}`, { method: 'PUT',
+    headers: { 'content-type': 'application/json' },
+    data: JSON.stringify({ name, password: `${name}-password-1`, email: `${name}@example.com` }) });
+  assert.equal(r.status, 201, r.body);
+  const { token } = JSON.parse(r.body);
+  const home = path.join(stack.dir, name);
+  await mkdir(home, { recursive: true });
+  await writeFile(path.join(home, '.npmrc'), `//127.0.0.1:${stack.httpsPort}/:_authToken=${token}\n`);
+  return { name, token, home: name, auth: { authorization: `Bearer ${token}` } };
+}
+
+// Every file under the stack's tarball directory, sorted.
+export async function tarballFiles(stack) {
+  const out = [];
+  const walk = async (dir) => {
+    for (const e of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
+      if (e.isDirectory()) await walk(path.join(dir, e.name));
+      else out.push(path.join(dir, e.name));
+    }
+  };
+  await walk(path.join(stack.dir, 'tarballs'));
+  return out.sort();
 }
