@@ -105,7 +105,11 @@ http::Response show_version(const http::Request& req, Context& ctx) {
 // PUT /{pkg}: npm publish; deprecate and star share the URL (protocol §26).
 http::Response publish(const http::Request& req, Context& ctx) {
     const auto name = model::PackageName::parse(req.param("pkg"));
-    if (!is_publish_body(req.body)) return update_package(req, ctx, name);
+    // Without attachment data it is a metadata change to an existing package;
+    // for a new name, the publish parser says what is missing.
+    if (!is_publish_body(req.body) && storage::PackageRepo{ctx.db}.find(name.str())) {
+        return update_package(req, ctx, name);
+    }
 
     auto input = parse_publish_body(name, req.body);
     const auto who =

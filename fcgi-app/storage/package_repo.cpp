@@ -95,12 +95,7 @@ std::optional<std::uint64_t> PackageRepo::insert(std::string_view name, std::str
     set_nullable(*st, 2, scope);
     st->setString(3, std::string{access});
     st->setString(4, std::string{name});
-    try {
-        st->executeUpdate();
-    } catch (const sql::SQLException& e) {
-        if (is_duplicate_key(e)) return std::nullopt;
-        throw;
-    }
+    if (!insert_unique(*st)) return std::nullopt;
     return last_insert_id(db_.conn());
 }
 

@@ -57,6 +57,17 @@ inline std::string iso_time(std::string t) {
 
 inline bool is_duplicate_key(const sql::SQLException& e) { return e.getErrorCode() == 1062; }
 
+// Runs an INSERT; false when a unique key says the row exists already.
+[[nodiscard]] inline bool insert_unique(sql::PreparedStatement& st) {
+    try {
+        st.executeUpdate();
+        return true;
+    } catch (const sql::SQLException& e) {
+        if (is_duplicate_key(e)) return false;
+        throw;
+    }
+}
+
 inline std::uint64_t last_insert_id(sql::Connection& c) {
     const std::unique_ptr<sql::PreparedStatement> st{c.prepareStatement("SELECT LAST_INSERT_ID()")};
     const Result rs{st->executeQuery()};

@@ -60,12 +60,7 @@ std::optional<std::uint64_t> UserRepo::insert(const UserRow& u) {
     set_nullable(*st, 3, u.password_hash);
     set_nullable(*st, 4, u.legacy_salt);
     set_nullable(*st, 5, u.legacy_sha);
-    try {
-        st->executeUpdate();
-    } catch (const sql::SQLException& e) {
-        if (is_duplicate_key(e)) return std::nullopt;
-        throw;
-    }
+    if (!insert_unique(*st)) return std::nullopt;
     return last_insert_id(db_.conn());
 }
 

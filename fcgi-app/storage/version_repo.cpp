@@ -91,12 +91,7 @@ std::optional<std::uint64_t> VersionRepo::insert(const NewVersion& v) {
     st->setUInt64(6, v.size);
     set_nullable(*st, 7, v.tarball_key);
     set_id(*st, 8, v.published_by);
-    try {
-        st->executeUpdate();
-    } catch (const sql::SQLException& e) {
-        if (is_duplicate_key(e)) return std::nullopt;
-        throw;
-    }
+    if (!insert_unique(*st)) return std::nullopt;
     return last_insert_id(db_.conn());
 }
 
