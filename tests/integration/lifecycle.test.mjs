@@ -142,6 +142,14 @@ describe('the package lifecycle with the real npm CLI', () => {
     assert.notEqual(dep.code, 0);
     const unp = await stack.npm(['unpublish', 'tagged@1.0.0'], { home: bob.home });
     assert.notEqual(unp.code, 0);
+    const bobOwns = await stack.npm(['owner', 'add', 'bob', 'tagged'], { home: bob.home });
+    assert.notEqual(bobOwns.code, 0, 'a non-owner cannot make themselves an owner');
+    const bobAccess = await stack.curl('/-/package/tagged/access', { method: 'POST', headers: { ...json, ...bob.auth },
+      data: '{"access":"public"}' });
+    assert.equal(bobAccess.status, 403);
+    const bobDelete = await stack.curl(`/tagged/-rev/${(await doc('tagged'))._rev}`, { method: 'DELETE', headers: bob.auth });
+    assert.equal(bobDelete.status, 403);
+
     assert.equal((await doc('tagged')).versions['1.0.0'].version, '1.0.0');
 
     const ls = await stack.npm(['owner', 'ls', 'tagged'], { home: alice.home });
