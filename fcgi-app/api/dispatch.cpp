@@ -30,6 +30,15 @@ std::string make_request_id() {
     return id;
 }
 
+// The path for a log line, without the secrets some paths carry.
+std::string loggable_path(std::string_view path) {
+    for (const std::string_view secret :
+         {"/-/user/token/", "/-/npm/v1/tokens/token/", "/-/v1/done/", "/-/v1/login/"}) {
+        if (path.starts_with(secret)) return std::string{secret} + "[redacted]";
+    }
+    return std::string{path};
+}
+
 }  // namespace
 
 Dispatcher::Dispatcher(const std::vector<Route>& table) : table_{table}, router_{specs_of(table)} {}
@@ -81,9 +90,9 @@ http::Response Dispatcher::handle(http::Request& req, Context& ctx) const {
                 resp = render_error(req, ctx, 503,
                                     "the registry database is unavailable; try again shortly");
             } else {
-                log::error(
-                    req.method_text + " " + req.raw_path + " failed: " + storage::describe(ep),
-                    req.request_id);
+                log::error(req.method_text + " " + loggable_path(req.raw_path) +
+                               " failed: " + storage::describe(ep),
+                           req.request_id);
                 resp = render_error(req, ctx, 500,
                                     "internal server error (request id " + req.request_id + ")");
             }

@@ -93,10 +93,10 @@ http::Response remove_dist_tag(const http::Request& req, Context& ctx) {
 
 // PUT /{pkg} without an attachment: deprecate / undeprecate, star / unstar.
 http::Response update_package(const http::Request& req, Context& ctx,
-                              const model::PackageName& name) {
+                              const model::PackageName& name, const services::Principal& who) {
     rapidjson::Document doc;
     parse_json_object(req, doc);
-    const auto who = login(req, ctx);
+
     services::update_metadata(ctx.db, ctx.config, who, name, doc);
     return ok(201);
 }
@@ -242,11 +242,23 @@ http::Response audit_bulk(const http::Request& req, Context& ctx) {
         throw bad_request("expected {\"name\": [\"version\"]}");
     storage::AdvisoryRepo advisories{ctx.db};
     render::JsonWriter w;
+    if (doc.MemberCount() > 10000) throw bad_request("an audit asks about at most 10000 packages");
+    const auto who =
+        services::authenticate(ctx.db, ctx.config, req.header("authorization"), req.remote_addr);
+    storage::PackageRepo packages{ctx.db};
     w.begin_object();
     for (auto it = doc.MemberBegin(); it != doc.MemberEnd(); ++it) {
         const std::string name{it->name.GetString(), it->name.GetStringLength()};
         if (name.size() > 214) continue;
-        const auto list = advisories.list_for(name);
+        auto list = advisories.list_for(name);
+        if (list.empty()) continue;
+        // Advisories of a restricted package would tell strangers it exists.
+        if (const auto pkg = packages.find(name);
+            pkg && pkg->access == "restricted" &&
+            (!who || !packages.is_owner(pkg->id, who->user_id))) {
+            continue;
+        }
+
         if (list.empty()) continue;
         w.key(name).begin_array();
         for (const auto& a : list) {

@@ -98,22 +98,30 @@ http::Response show_version(const http::Request& req, Context& ctx) {
     render::JsonWriter w;
     w.value(it->value);
     auto r = http::json(200, w.str());
-    r.set("Cache-Control", "public, max-age=0, must-revalidate");
+    r.set("Cache-Control", stored->access == "restricted" ? "private, max-age=0, must-revalidate"
+                                                          : "public, max-age=0, must-revalidate");
+
     return r;
 }
 
 // PUT /{pkg}: npm publish; deprecate and star share the URL (protocol §26).
 http::Response publish(const http::Request& req, Context& ctx) {
     const auto name = model::PackageName::parse(req.param("pkg"));
-    // Without attachment data it is a metadata change to an existing package;
-    // for a new name, the publish parser says what is missing.
-    if (!is_publish_body(req.body) && storage::PackageRepo{ctx.db}.find(name.str())) {
-        return update_package(req, ctx, name);
-    }
-
-    auto input = parse_publish_body(name, req.body);
+    // Log in before looking at the name: what follows must not tell strangers
+    // whether a restricted package exists.
     const auto who =
         services::require_login(ctx.db, ctx.config, req.header("authorization"), req.remote_addr);
+    // Without attachment data it is a metadata change to a package the caller
+    // can see; otherwise the publish parser says what is missing.
+    if (!is_publish_body(req.body)) {
+        storage::PackageRepo packages{ctx.db};
+        const auto pkg = packages.find(name.str());
+        if (pkg && (pkg->access != "restricted" || packages.is_owner(pkg->id, who.user_id))) {
+            return update_package(req, ctx, name, who);
+        }
+    }
+    auto input = parse_publish_body(name, req.body);
+
     const auto outcome = services::publish(ctx.db, ctx.tarballs, ctx.config, who, input);
     render::JsonWriter w;
     w.begin_object().key("ok").boolean(true).field("id", name.str());

@@ -1,6 +1,7 @@
 #include "api/publish_body.hpp"
 
 #include <array>
+#include <unordered_set>
 
 #include "crypto/crypto.hpp"
 #include "error.hpp"
@@ -36,12 +37,12 @@ bool dropped(std::string_view key) {
 // says "name" twice could pass our check with one and install as the other.
 void refuse_duplicate_keys(const Value& obj, std::string_view what) {
     if (!obj.IsObject()) return;
-    for (auto a = obj.MemberBegin(); a != obj.MemberEnd(); ++a) {
-        for (auto b = a + 1; b != obj.MemberEnd(); ++b) {
-            if (a->name == b->name) {
-                throw bad_request(std::string{what} + " repeats the key \"" +
-                                  std::string{sv(a->name)} + "\"");
-            }
+    std::unordered_set<std::string_view> seen;
+    seen.reserve(obj.MemberCount());
+    for (auto it = obj.MemberBegin(); it != obj.MemberEnd(); ++it) {
+        if (!seen.insert(sv(it->name)).second) {
+            throw bad_request(std::string{what} + " repeats the key \"" +
+                              std::string{sv(it->name)} + "\"");
         }
     }
 }
@@ -143,6 +144,12 @@ services::PublishInput parse_publish_body(const model::PackageName& url_name,
     const auto& [vkey, manifest] = *versions->MemberBegin();
     refuse_duplicate_keys(manifest, "the version manifest");
     const auto version = model::Semver::parse(sv(vkey)).str();
+    // npm's semver ignores build metadata: "1.0.0+x" would install as 1.0.0
+    // with other bytes (SPEC §5). npm itself strips it before publishing.
+    if (version.find('+') != std::string::npos) {
+        throw bad_request("version " + version + " has build metadata (+...); publish it without");
+    }
+
     if (!manifest.IsObject()) throw bad_request("the version manifest must be an object");
     const auto* mname = member(manifest, "name");
     const auto* mversion = member(manifest, "version");

@@ -8,6 +8,7 @@
 #include "http/request.hpp"
 #include "http/response.hpp"
 #include "model/package_name.hpp"
+#include "services/auth.hpp"
 
 namespace depot::api {
 
@@ -68,7 +69,9 @@ http::Response audit_bulk(const http::Request&, Context&);
 
 // Shared by handlers: PUT /{pkg} without attachment (lifecycle.cpp), and the
 // read check for restricted packages (packages.cpp): 404 unless an owner asks.
-http::Response update_package(const http::Request&, Context&, const model::PackageName& name);
+http::Response update_package(const http::Request&, Context&, const model::PackageName& name,
+                              const services::Principal& who);
+
 void require_read_access(const http::Request& req, Context& ctx, std::uint64_t package_id,
                          std::string_view access, std::string_view name);
 

@@ -40,7 +40,10 @@ http::Response download_tarball(const http::Request& req, Context& ctx) {
     }
     // nginx's internal location sets Content-Type, Cache-Control and the length.
     r.status = 200;
-    r.set("X-Accel-Redirect", ctx.tarballs.accel_uri(v->tarball_key));
+    // Restricted tarballs go out through a location that says "private", so
+    // no shared cache keeps a copy for others.
+    r.set("X-Accel-Redirect", ctx.tarballs.accel_uri(v->tarball_key, pkg->access == "public"));
+
     return r;
 }
 

@@ -117,7 +117,10 @@ http::Response create_token(const http::Request& req, Context& ctx) {
 http::Response revoke_token(const http::Request& req, Context& ctx) {
     const auto who =
         services::require_login(ctx.db, ctx.config, req.header("authorization"), req.remote_addr);
+    services::require_write(who);
+    if (who.token_kind == "project") throw forbidden("a project token cannot revoke tokens");
     const auto& key = req.param("key");
+
     storage::TokenRepo tokens{ctx.db};
     bool revoked = tokens.revoke_by_key(who.user_id, key);
     if (!revoked) {

@@ -44,7 +44,11 @@ std::string user_document(const storage::UserRow& u) {
 
 // The user a request may act for on /-/user/org.couchdb.user:NAME: Basic auth
 // or the AuthSession cookie of /_session, or a token, of that very user.
-std::optional<storage::UserRow> acting_user(const http::Request& req, Context& ctx) {
+// tokens_allowed: reading a document (npm owner) may use a token; changing an
+// account (password, email) needs the password itself or a /_session cookie,
+// so that a read-only or project token cannot become a full login.
+std::optional<storage::UserRow> acting_user(const http::Request& req, Context& ctx,
+                                            bool tokens_allowed) {
     std::optional<services::Principal> who;
     const auto cookie = req.header("cookie");
     if (const auto at = cookie.find("AuthSession="); at != std::string_view::npos) {
@@ -57,11 +61,22 @@ std::optional<storage::UserRow> acting_user(const http::Request& req, Context& c
             throw unauthorized("the session has expired; log in again", "Basic");
         }
     }
-    if (!who)
-        who = services::authenticate(ctx.db, ctx.config, req.header("authorization"),
-                                     req.remote_addr);
+    if (!who) {
+        const auto auth = req.header("authorization");
+        if (!tokens_allowed && !auth.empty() && auth.substr(0, 6) != "Basic " &&
+            auth.substr(0, 6) != "basic ") {
+            throw unauthorized(
+                "changing an account needs its password (Basic auth) or a /_session cookie",
+                "Basic");
+        }
+        who = services::authenticate(ctx.db, ctx.config, auth, req.remote_addr);
+    }
     if (!who) return std::nullopt;
-    return storage::UserRepo{ctx.db}.find_by_id(who->user_id);
+    if (who->token_kind == "session" || who->token_kind.empty() || tokens_allowed) {
+        return storage::UserRepo{ctx.db}.find_by_id(who->user_id);
+    }
+    throw unauthorized("changing an account needs its password (Basic auth) or a /_session cookie",
+                       "Basic");
 }
 
 std::string str_member(const rapidjson::Value& doc, std::string_view key) {
@@ -117,8 +132,9 @@ http::Response add_user(const http::Request& req, Context& ctx) {
 // GET /-/user/org.couchdb.user:NAME — the document, never a hash or salt.
 http::Response show_user(const http::Request& req, Context& ctx) {
     const auto name = model::parse_user_name(couch_user_name(req.param("couch_id")));
-    const auto me = acting_user(req, ctx);
+    const auto me = acting_user(req, ctx, true);
     if (!me) throw unauthorized("log in to read user documents", "Basic");
+
     const auto user = storage::UserRepo{ctx.db}.find_by_name(name);
     if (!user) throw not_found("no user named \"" + name + "\"");
     // Another user's document: only what npm owner needs (name and email).
@@ -128,7 +144,7 @@ http::Response show_user(const http::Request& req, Context& ctx) {
 // PUT /-/user/org.couchdb.user:NAME/-rev/REV — change email or password.
 http::Response update_user(const http::Request& req, Context& ctx) {
     const auto name = model::parse_user_name(couch_user_name(req.param("couch_id")));
-    const auto me = acting_user(req, ctx);
+    const auto me = acting_user(req, ctx, false);
     if (!me || me->name != name)
         throw unauthorized("log in as " + name + " to change this account", "Basic");
     rapidjson::Document doc;
@@ -140,6 +156,11 @@ http::Response update_user(const http::Request& req, Context& ctx) {
     }
     const auto email_text = str_member(doc, "email");
     const auto email = email_text.empty() ? me->email : model::parse_email(email_text);
+    if (const auto other = storage::UserRepo{ctx.db}.find_by_email(email);
+        other && other->id != me->id) {
+        throw conflict("the email address " + email + " belongs to another account");
+    }
+
     const auto password = str_member(doc, "password");
     std::string hash;
     if (!password.empty() && !services::check_password(ctx.db, ctx.config, name, password)) {

@@ -2,9 +2,34 @@
 
 namespace depot::render {
 
+bool json_depth_within(std::string_view text, int max_depth) {
+    int depth = 0;
+    bool in_string = false;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const char c = text[i];
+        if (in_string) {
+            if (c == '\\') {
+                ++i;
+            } else if (c == '"') {
+                in_string = false;
+            }
+        } else if (c == '"') {
+            in_string = true;
+        } else if (c == '[' || c == '{') {
+            if (++depth > max_depth) return false;
+        } else if (c == ']' || c == '}') {
+            --depth;
+        }
+    }
+    return true;
+}
+
 bool parse_json(rapidjson::Document& doc, std::string_view text) {
+    // Deep nesting would exhaust a worker's stack in Accept(), CopyFrom() or
+    // operator== even when the iterative parser itself survives it.
+    if (!json_depth_within(text, kMaxJsonDepth)) return false;
     // Without kParseStopWhenDoneFlag, anything but whitespace after the value is an error.
-    doc.Parse(text.data(), text.size());
+    doc.Parse<rapidjson::kParseIterativeFlag>(text.data(), text.size());
     return !doc.HasParseError();
 }
 

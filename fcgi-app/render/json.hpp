@@ -84,7 +84,16 @@ class JsonWriter {
     rapidjson::Writer<rapidjson::StringBuffer> w_;
 };
 
-// Parses text into doc; false on malformed JSON (never throws for bad input).
+// Nesting depth depot accepts in any JSON it reads: package.json files are
+// shallow, and deeper input only exists to exhaust a stack.
+inline constexpr int kMaxJsonDepth = 64;
+
+// True when no array or object in text nests deeper than max_depth.
+[[nodiscard]] bool json_depth_within(std::string_view text, int max_depth);
+
+// Parses text into doc; false on malformed or too deeply nested JSON
+// (never throws for bad input).
+
 [[nodiscard]] bool parse_json(rapidjson::Document& doc, std::string_view text);
 
 // The string member key of obj, or empty when absent or not a string.

@@ -42,16 +42,30 @@ class PackageWrite {
     }
 
     // Owners may write; others get 403 (or 404 for a restricted package they cannot see).
-    PackageWrite& require_owner() {
-        require_write(who_);
-        if (who_.token_kind == "project" && who_.package_id != pkg_.id) {
-            throw forbidden("this project token belongs to another package");
-        }
+    // Project tokens (SPEC §3) may publish and move tags of their own package
+    // only; owner, access and unpublish changes need the user.
+    enum class Project { Allowed, Refused };
+
+    PackageWrite& require_owner(Project project = Project::Refused) {
+        require_readable();
         if (!storage::PackageRepo{db_}.is_owner(pkg_.id, who_.user_id)) {
-            if (pkg_.access == "restricted")
-                throw not_found("package \"" + name_.str() + "\" not found");
             throw forbidden("You do not have permission to change \"" + name_.str() +
                             "\": you are not an owner");
+        }
+        require_write(who_);
+        if (who_.token_kind == "project" &&
+            (project == Project::Refused || who_.package_id != pkg_.id)) {
+            throw forbidden("a project token cannot make this change");
+        }
+        return *this;
+    }
+
+    // A restricted package is 404 to anyone who may not read it, before any
+    // other answer could tell that it exists.
+    PackageWrite& require_readable() {
+        if (pkg_.access == "restricted" &&
+            !storage::PackageRepo{db_}.is_owner(pkg_.id, who_.user_id)) {
+            throw not_found("package \"" + name_.str() + "\" not found");
         }
         return *this;
     }
@@ -132,8 +146,12 @@ void check_unpublish_window(const Config& config, const storage::VersionRow& v, 
 
 void star(storage::Db& db, const Config& config, const Principal& who,
           const model::PackageName& name, const Value& users) {
-    if (who.name.empty()) throw forbidden("only npm users can star packages");
     PackageWrite w{db, config, who, name};
+    w.require_readable();
+    require_write(who);
+    if (who.token_kind == "project") throw forbidden("a project token cannot star packages");
+    if (who.name.empty()) throw forbidden("only npm users can star packages");
+
     if (!users.IsObject()) throw bad_request("users must be an object");
     std::set<std::string> wanted;
     for (auto it = users.MemberBegin(); it != users.MemberEnd(); ++it) {
@@ -165,7 +183,7 @@ void set_dist_tag(storage::Db& db, const Config& config, const Principal& who,
                   const model::PackageName& name, const std::string& tag,
                   const std::string& version) {
     PackageWrite w{db, config, who, name};
-    w.require_owner();
+    w.require_owner(PackageWrite::Project::Allowed);
     const auto v = storage::VersionRepo{db}.find(w.pkg().id, version);
     if (!v || !v.value().unpublished_at.empty()) {
         throw not_found("version " + version + " of \"" + name.str() + "\" does not exist");
@@ -179,7 +197,7 @@ void remove_dist_tag(storage::Db& db, const Config& config, const Principal& who
     if (tag == "latest")
         throw bad_request("the latest tag cannot be removed; point it at another version");
     PackageWrite w{db, config, who, name};
-    w.require_owner();
+    w.require_owner(PackageWrite::Project::Allowed);
     if (!storage::TagRepo{db}.remove(w.pkg().id, tag)) {
         throw not_found("\"" + tag + "\" is not a dist-tag of \"" + name.str() + "\"");
     }
@@ -219,8 +237,13 @@ void update_metadata(storage::Db& db, const Config& config, const Principal& who
         (void)render::parse_json(ours, render::version_json(in, v));
         rapidjson::Document theirs;
         theirs.CopyFrom(*sent, theirs.GetAllocator());
-        ours.RemoveMember("deprecated");
-        theirs.RemoveMember("deprecated");
+        // _npmUser and maintainers carry current emails, which change without
+        // a packument rebuild; the server sets them and ignores them here.
+        for (const char* key : {"deprecated", "_npmUser", "maintainers"}) {
+            ours.RemoveMember(key);
+            theirs.RemoveMember(key);
+        }
+
         if (ours != theirs) {
             throw bad_request("the manifest of published version " + v.version +
                               " cannot change (SPEC §5)");
@@ -326,13 +349,17 @@ void update_with_rev(storage::Db& db, storage::TarballStore& store, const Config
 
 void confirm_tarball_removed(storage::Db& db, storage::TarballStore& store, const Principal& who,
                              const model::PackageName& name, const std::string& version) {
-    require_write(who);
     storage::PackageRepo packages{db};
     const auto pkg = packages.find(name.str());
     if (!pkg) throw not_found("package \"" + name.str() + "\" not found");
     if (!packages.is_owner(pkg->id, who.user_id)) {
+        if (pkg->access == "restricted")
+            throw not_found("package \"" + name.str() + "\" not found");
         throw forbidden("You do not have permission to change \"" + name.str() + "\"");
     }
+    require_write(who);
+    if (who.token_kind == "project") throw forbidden("a project token cannot unpublish");
+
     const auto v = storage::VersionRepo{db}.find(pkg->id, version);
     if (!v) throw not_found("version " + version + " of \"" + name.str() + "\" does not exist");
     if (v->unpublished_at.empty())

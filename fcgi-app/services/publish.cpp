@@ -59,6 +59,9 @@ PublishOutcome record(storage::Db& db, const Config& config, const Principal& wh
     const auto pkg = lock_or_create(db, who, in, created);
     storage::PackageRepo packages{db};
     if (!created && !packages.is_owner(pkg.id, who.user_id)) {
+        if (pkg.access == "restricted")
+            throw not_found("package \"" + in.name.str() + "\" not found");
+
         throw forbidden("You do not have permission to publish \"" + in.name.str() +
                         "\": you are not one of its owners");
     }
@@ -105,6 +108,23 @@ PublishOutcome record(storage::Db& db, const Config& config, const Principal& wh
     return PublishOutcome::Created;
 }
 
+// After our transaction failed, whether an identical publish (same
+// content-addressed key) committed or is committing a version that uses the
+// file we created. The locking read waits for that other transaction.
+bool claimed_by_another_publish(storage::Db& db, const PublishInput& in, const std::string& key) {
+    try {
+        storage::Transaction tx{db};
+        const auto p = storage::PackageRepo{db}.find(in.name.str(), true);
+        if (!p) return false;
+        const auto v = storage::VersionRepo{db}.find(p->id, in.version);
+        return v && v->unpublished_at.empty() && v->tarball_key == key;
+    } catch (...) {
+        // The database is unreachable, for the other publish too: no commit
+        // can be using the file we created.
+        return false;
+    }
+}
+
 }  // namespace
 
 std::string search_words(const std::string& name) {
@@ -126,30 +146,17 @@ PublishOutcome publish(storage::Db& db, storage::TarballStore& store, const Conf
                        const Principal& who, const PublishInput& in) {
     require_write(who);
     const auto key = tarball_key(in);
+    bool created = false;
     try {
-        store.put(key, in.tarball);
-    } catch (const std::runtime_error& e) {
+        created = store.put(key, in.tarball);
+    } catch (const std::exception&) {
         throw HttpError(503, "the tarball could not be stored; try again later");
     }
     bool committing = false;
     try {
         return record(db, config, who, in, key, committing);
     } catch (...) {
-        // Before the commit nothing references our file, except an identical
-        // publish that won a race with the same content-addressed key.
-        bool referenced = false;
-        try {
-            storage::PackageRepo packages{db};
-            if (const auto p = packages.find(in.name.str())) {
-                const auto v = storage::VersionRepo{db}.find(p->id, in.version);
-                referenced = v && v->unpublished_at.empty() && v->tarball_key == key;
-            }
-        } catch (...) {
-            // The database is gone. If the commit itself was under way it may
-            // have landed: keep the file rather than risk a row without bytes.
-            referenced = committing;
-        }
-        if (!referenced) store.remove(key);
+        if (created && !committing && !claimed_by_another_publish(db, in, key)) store.remove(key);
         throw;
     }
 }

@@ -29,6 +29,20 @@ class Fd {
     int fd_;
 };
 
+// Relative, and no empty, "." or ".." segment: a key never leaves the root.
+bool valid_key(std::string_view key) {
+    if (key.empty() || key.front() == '/' || key.find('\0') != std::string_view::npos) return false;
+    std::size_t start = 0;
+    while (true) {
+        const auto slash = key.find('/', start);
+        const auto seg = key.substr(
+            start, slash == std::string_view::npos ? std::string_view::npos : slash - start);
+        if (seg.empty() || seg == "." || seg == "..") return false;
+        if (slash == std::string_view::npos) return true;
+        start = slash + 1;
+    }
+}
+
 [[noreturn]] void fail(const std::string& what) {
     throw std::runtime_error("tarball store: " + what + ": " + std::strerror(errno));
 }
@@ -42,10 +56,8 @@ void fsync_dir(const fs::path& dir) {
 
 LocalDiskStore::LocalDiskStore(std::string root) : root_{std::move(root)} {}
 
-void LocalDiskStore::put(const std::string& key, std::string_view bytes) {
-    if (key.empty() || key.front() == '/' || key.find("..") != std::string::npos) {
-        throw std::invalid_argument("tarball store: bad key " + key);
-    }
+bool LocalDiskStore::put(const std::string& key, std::string_view bytes) {
+    if (!valid_key(key)) throw std::invalid_argument("tarball store: bad key " + key);
     const fs::path final_path = fs::path{root_} / key;
     const fs::path tmp_dir = fs::path{root_} / ".tmp";
     std::error_code ec;
@@ -55,14 +67,10 @@ void LocalDiskStore::put(const std::string& key, std::string_view bytes) {
     const int raw = ::mkstemp(tmpl.data());
     if (raw < 0) fail("mkstemp");
     const Fd fd{raw};
-    bool ok = false;
-    struct Unlink {  // the temp file goes unless it was renamed into place
+    struct Unlink {  // the temp name goes in every case; the final name is a link
         const std::string& path;
-        bool& ok;
-        ~Unlink() {
-            if (!ok) ::unlink(path.c_str());
-        }
-    } unlink_guard{tmpl, ok};
+        ~Unlink() { ::unlink(path.c_str()); }
+    } unlink_guard{tmpl};
     ::fchmod(fd.get(), 0644);
     std::size_t off = 0;
     while (off < bytes.size()) {
@@ -74,18 +82,24 @@ void LocalDiskStore::put(const std::string& key, std::string_view bytes) {
         off += static_cast<std::size_t>(n);
     }
     if (::fsync(fd.get()) != 0) fail("fsync");
-    if (::rename(tmpl.c_str(), final_path.c_str()) != 0) fail("rename");
-    ok = true;
+    // link(), not rename(): an existing file under this content-addressed key
+    // has these very bytes and may belong to a committed version; it is
+    // never replaced, and the caller learns that it did not create it.
+    if (::link(tmpl.c_str(), final_path.c_str()) != 0) {
+        if (errno == EEXIST) return false;
+        fail("link");
+    }
     fsync_dir(final_path.parent_path());
+    return true;
 }
 
 void LocalDiskStore::remove(const std::string& key) noexcept {
-    if (key.empty() || key.find("..") != std::string::npos) return;
+    if (!valid_key(key)) return;
     ::unlink((fs::path{root_} / key).c_str());
 }
 
-std::string LocalDiskStore::accel_uri(const std::string& key) const {
-    return std::string{kAccelPrefix} + key;
+std::string LocalDiskStore::accel_uri(const std::string& key, bool is_public) const {
+    return std::string{is_public ? kAccelPrefix : kPrivateAccelPrefix} + key;
 }
 
 int LocalDiskStore::clean_orphans() {

@@ -13,27 +13,33 @@ class TarballStore {
   public:
     virtual ~TarballStore() = default;
     // Stores bytes under key atomically: a reader sees the whole file or none.
+    // Keys are content-addressed: false when the key existed (same bytes),
+    // so the caller knows the file is not its own to remove.
     // Throws std::runtime_error (disk full, permissions).
-    virtual void put(const std::string& key, std::string_view bytes) = 0;
+    [[nodiscard]] virtual bool put(const std::string& key, std::string_view bytes) = 0;
     virtual void remove(const std::string& key) noexcept = 0;
-    // The internal URI nginx answers X-Accel-Redirect with.
-    [[nodiscard]] virtual std::string accel_uri(const std::string& key) const = 0;
+    // The internal URI nginx answers X-Accel-Redirect with; shared caches may
+    // keep public tarballs only.
+    [[nodiscard]] virtual std::string accel_uri(const std::string& key, bool is_public) const = 0;
+
     // At start-up: drop partial writes left by a killed worker (older than 15
     // minutes, so another host's write in progress is safe). Returns how many.
     virtual int clean_orphans() = 0;
 };
 
 // Files under one directory: KEY → DIR/KEY, written as DIR/.tmp/… then
-// fsync'd and renamed into place.
+// fsync'd and linked into place.
 class LocalDiskStore final : public TarballStore {
   public:
     explicit LocalDiskStore(std::string root);
-    void put(const std::string& key, std::string_view bytes) override;
+    [[nodiscard]] bool put(const std::string& key, std::string_view bytes) override;
     void remove(const std::string& key) noexcept override;
-    [[nodiscard]] std::string accel_uri(const std::string& key) const override;
+    [[nodiscard]] std::string accel_uri(const std::string& key, bool is_public) const override;
+
     int clean_orphans() override;
 
     static constexpr std::string_view kAccelPrefix = "/-/internal/tarballs/";
+    static constexpr std::string_view kPrivateAccelPrefix = "/-/internal/private-tarballs/";
 
   private:
     std::string root_;
