@@ -55,6 +55,8 @@ http::Response unpublished_or_missing(const http::Request& req, Context& ctx,
 http::Response show_package(const http::Request& req, Context& ctx) {
     const auto name = model::PackageName::parse(req.param("pkg"));
     const bool write = http::find_field(http::parse_form(req.query), "write") == "true";
+    if (!write && http::wants_html(req.header("accept"))) return package_page(req, ctx, name, "");
+
     const bool abbreviated = !write && http::wants_abbreviated(req.header("accept"));
     const auto stored = storage::PackumentRepo{ctx.db}.find(name.str(), abbreviated);
     if (!stored) return unpublished_or_missing(req, ctx, name);

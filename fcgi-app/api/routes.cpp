@@ -7,6 +7,7 @@ namespace depot::api {
 const std::vector<Route>& routes() {
     using enum http::Method;
     static const std::vector<Route> kRoutes{
+        {Get, "/", home},            // the package list and forms (SPEC §3)
         {Get, "/-/ping", ping},      // npm ping, npm doctor
         {Get, "/-/health", health},  // load balancers, ops
 
@@ -42,9 +43,11 @@ const std::vector<Route>& routes() {
         {Get, "/-/changes", list_changes},                         // mirrors, caches
         {Post, "/-/npm/v1/security/advisories/bulk", audit_bulk},  // npm audit, install
 
-        {Get, "/{pkg}", show_package},                           // npm install, view (packument)
-        {Put, "/{pkg}", publish},                                // npm publish
-        {Get, "/{pkg}/-/{file}", download_tarball},              // npm install (tarball)
+        {Get, "/{pkg}", show_package},                   // npm install, view (packument)
+        {Put, "/{pkg}", publish},                        // npm publish
+        {Get, "/{pkg}/-/{file}", download_tarball},      // npm install (tarball)
+        {Get, "/{pkg}/v/{version}", show_version_page},  // a version's page (browsers)
+
         {Delete, "/{pkg}/-/{file}/-rev/{rev}", delete_tarball},  // npm unpublish NAME@V
         {Put, "/{pkg}/-rev/{rev}", update_package_rev},          // npm unpublish, npm owner
         {Delete, "/{pkg}/-rev/{rev}", delete_package},           // npm unpublish NAME --force

@@ -67,6 +67,12 @@ http::Response starred_by_user(const http::Request&, Context&);
 http::Response list_changes(const http::Request&, Context&);
 http::Response audit_bulk(const http::Request&, Context&);
 
+// web_pages.cpp
+http::Response home(const http::Request&, Context&);
+http::Response show_version_page(const http::Request&, Context&);
+http::Response package_page(const http::Request& req, Context& ctx, const model::PackageName& name,
+                            const std::string& version);
+
 // Shared by handlers: PUT /{pkg} without attachment (lifecycle.cpp), and the
 // read check for restricted packages (packages.cpp): 404 unless an owner asks.
 http::Response update_package(const http::Request&, Context&, const model::PackageName& name,

@@ -27,7 +27,6 @@ std::string hashed(std::string_view id) { return crypto::to_hex(crypto::sha256(i
 http::Response page(int status, std::string body) {
     auto r = http::html(status, std::move(body));
     r.set("Cache-Control", "no-store");
-    r.set("Referrer-Policy", "no-referrer");  // the URL is a secret
     return r;
 }
 

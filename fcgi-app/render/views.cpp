@@ -20,10 +20,21 @@ std::string read_file(const fs::path& p) {
     return ss.str();
 }
 
+// The one place unescaped output is allowed: the README, rendered by
+// cmark-gfm with raw HTML disabled (STYLE.md: one marked partial slot).
+constexpr const char* kUnescapedSlot = "partials/_readme";
+constexpr const char* kUnescapedText = "{{{readme_html}}}";
+
 void check(const std::string& what, const std::string& text) {
-    if (text.find("{{{") != std::string::npos || text.find("{{&") != std::string::npos) {
+    std::string rest = text;
+    if (what == kUnescapedSlot) {
+        const auto at = rest.find(kUnescapedText);
+        if (at != std::string::npos) rest.erase(at, std::string_view{kUnescapedText}.size());
+    }
+    if (rest.find("{{{") != std::string::npos || rest.find("{{&") != std::string::npos) {
         throw std::runtime_error("view " + what + " uses unescaped output ({{{ or {{&)");
     }
+
     mu::mustache t{text};
     if (!t.is_valid()) throw std::runtime_error("view " + what + ": " + t.error_message());
 }
@@ -51,7 +62,7 @@ ViewSources load_view_sources(const std::string& dir) {
     }
     for (const auto& [name, text] : s.pages) check(name, text);
     for (const auto& [name, text] : s.partials) check("partials/_" + name, text);
-    for (const char* required : {"error", "login", "login_done"}) {
+    for (const char* required : {"error", "login", "login_done", "home", "package"}) {
         if (!s.pages.contains(required))
             throw std::runtime_error(std::string{"missing view "} + required);
     }
@@ -104,6 +115,64 @@ std::string Views::login_done_page(std::string_view name) {
     d.set("title", "Logged in");
     d.set("name", std::string{name});
     return impl_->render("login_done", std::move(d));
+}
+
+}  // namespace depot::render
+
+namespace depot::render {
+
+std::string Views::home_page(const HomePage& page) {
+    mu::data d;
+    d.set("title", page.query.empty() ? "Packages" : "Search: " + page.query);
+    d.set("query", page.query);
+    mu::data list{mu::data::type::list};
+    for (const auto& p : page.packages) {
+        mu::data item;
+        item.set("name", p.name);
+        item.set("description", p.description);
+        item.set("version", p.version);
+        item.set("modified", p.modified.substr(0, 10));
+        list.push_back(item);
+    }
+    d.set("packages", list);
+    d.set("empty", page.packages.empty() ? mu::data::type::bool_true : mu::data::type::bool_false);
+    d.set("page", std::to_string(page.page));
+    if (page.has_prev) d.set("prev", std::to_string(page.page - 1));
+    if (page.has_next) d.set("next", std::to_string(page.page + 1));
+    return impl_->render("home", std::move(d));
+}
+
+std::string Views::package_page(const PackagePage& page) {
+    mu::data d;
+    d.set("title", page.name);
+    d.set("name", page.name);
+    d.set("description", page.description);
+    d.set("shown_version", page.shown_version);
+    d.set("shown_deprecated", page.shown_deprecated);
+    d.set("readme_html", page.readme_html);
+    d.set("nightly_url", page.nightly_url);
+    mu::data versions{mu::data::type::list};
+    for (const auto& v : page.versions) {
+        mu::data item;
+        item.set("version", v.version);
+        item.set("date", v.date.substr(0, 10));
+        item.set("deprecated", v.deprecated);
+        item.set("shown", v.shown ? mu::data::type::bool_true : mu::data::type::bool_false);
+        versions.push_back(item);
+    }
+    d.set("versions", versions);
+    mu::data tags{mu::data::type::list};
+    for (const auto& t : page.tags) {
+        mu::data item;
+        item.set("tag", t.tag);
+        item.set("version", t.version);
+        tags.push_back(item);
+    }
+    d.set("tags", tags);
+    mu::data owners{mu::data::type::list};
+    for (const auto& o : page.owners) owners.push_back(mu::data{o});
+    d.set("owners", owners);
+    return impl_->render("package", std::move(d));
 }
 
 }  // namespace depot::render

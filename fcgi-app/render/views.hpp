@@ -13,6 +13,35 @@
 
 namespace depot::render {
 
+// Page models: plain data the handlers fill; the views escape every field
+// except PackagePage::readme_html, which is cmark-gfm output (render/markdown).
+struct PackageListItem {
+    std::string name, description, version, modified;
+};
+
+struct HomePage {
+    std::vector<PackageListItem> packages;
+    std::string query;  // the search box, when it was used
+    int page = 1;
+    bool has_prev = false, has_next = false;
+};
+
+struct VersionItem {
+    std::string version, date, deprecated;
+    bool shown = false;
+};
+
+struct TagItem {
+    std::string tag, version;
+};
+
+struct PackagePage {
+    std::string name, description, shown_version, shown_deprecated, readme_html, nightly_url;
+    std::vector<VersionItem> versions;  // newest first
+    std::vector<TagItem> tags;
+    std::vector<std::string> owners;
+};
+
 struct ViewSources {
     std::map<std::string, std::string> pages;     // name → template text
     std::map<std::string, std::string> partials;  // name → template text
@@ -33,7 +62,11 @@ class Views {
     [[nodiscard]] std::string error_page(int status, std::string_view reason,
                                          std::string_view message, std::string_view request_id);
 
+    [[nodiscard]] std::string home_page(const HomePage& page);
+    [[nodiscard]] std::string package_page(const PackagePage& page);
+
     // npm web login: sign in (or sign up when create) and approve the CLI.
+
     [[nodiscard]] std::string login_page(bool create, std::string_view error,
                                          std::string_view name);
     [[nodiscard]] std::string login_done_page(std::string_view name);

@@ -82,8 +82,10 @@ PublishOutcome record(storage::Db& db, const Config& config, const Principal& wh
                             ? "."
                             : " (it was unpublished and cannot come back)."));
     }
-    storage::NewVersion nv{pkg.id,       in.version,        in.manifest, in.shasum,
-                           in.integrity, in.tarball.size(), key,         who.user_id};
+    storage::NewVersion nv{pkg.id,    in.version,   in.manifest,
+                           in.shasum, in.integrity, in.tarball.size(),
+                           key,       who.user_id,  in.readme};
+
     const auto version_id = versions.insert(nv);
     if (!version_id) throw conflict("version " + in.version + " was published concurrently");
 

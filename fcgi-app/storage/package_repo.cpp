@@ -42,7 +42,16 @@ constexpr const char* kListStarred =
     "SELECT p.name FROM stars s JOIN users u ON u.id = s.user_id JOIN packages p ON p.id = "
     "s.package_id"
     " WHERE u.name = ? AND p.unpublished_at IS NULL AND p.access = 'public' ORDER BY p.name";
+constexpr const char* kListRecent =
+    "SELECT p.name, p.description, p.modified_at, v.version FROM packages p"
+    " LEFT JOIN dist_tags t ON t.package_id = p.id AND t.tag = 'latest'"
+    " LEFT JOIN versions v ON v.id = t.version_id"
+    " WHERE p.unpublished_at IS NULL AND p.access = 'public'"
+    " ORDER BY p.modified_at DESC, p.id DESC LIMIT ? OFFSET ?";
+constexpr const char* kCountPublic =
+    "SELECT COUNT(*) FROM packages WHERE unpublished_at IS NULL AND access = 'public'";
 constexpr const char* kListOwners =
+
     "SELECT u.id, u.name, u.email FROM package_owners o JOIN users u ON u.id = o.user_id"
     " WHERE o.package_id = ? AND o.permission = 'write' ORDER BY o.created_at, u.id";
 // Exact name first, then FULLTEXT relevance; only public, live packages.
@@ -224,6 +233,27 @@ int PackageRepo::count_search(std::string_view text, std::string_view boolean_qu
     st->setUInt64(1, reader_id);
     st->setString(2, std::string{text});
     st->setString(3, std::string{boolean_query});
+    const auto rs = query(*st);
+    return rs->next() ? rs->getInt(1) : 0;
+}
+
+}  // namespace depot::storage
+
+namespace depot::storage {
+
+std::vector<RecentRow> PackageRepo::list_recent(int limit, int offset) const {
+    const auto st = db_.prepare(kListRecent);
+    st->setInt(1, limit);
+    st->setInt(2, offset);
+    const auto rs = query(*st);
+    std::vector<RecentRow> out;
+    while (rs->next())
+        out.push_back({str(*rs, 1), str(*rs, 2), iso_time(str(*rs, 3)), str(*rs, 4)});
+    return out;
+}
+
+int PackageRepo::count_public() const {
+    const auto st = db_.prepare(kCountPublic);
     const auto rs = query(*st);
     return rs->next() ? rs->getInt(1) : 0;
 }

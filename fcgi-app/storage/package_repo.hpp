@@ -36,6 +36,13 @@ struct PackageMeta {
     std::string search_name;
 };
 
+struct RecentRow {
+    std::string name;
+    std::string description;
+    std::string modified;  // ISO
+    std::string latest;    // version the latest tag names
+};
+
 struct SearchHit {
     std::string name;
     std::string description;
@@ -61,6 +68,10 @@ class PackageRepo {
     void add_owner(std::uint64_t package_id, std::uint64_t user_id);
     void remove_owner(std::uint64_t package_id, std::uint64_t user_id);
     [[nodiscard]] std::vector<OwnerRow> list_owners(std::uint64_t package_id) const;
+    // Public, live packages, most recently changed first (the home page).
+    [[nodiscard]] std::vector<RecentRow> list_recent(int limit, int offset) const;
+    [[nodiscard]] int count_public() const;
+
     // name → "write" for every live package the user owns.
     [[nodiscard]] std::vector<std::pair<std::string, std::string>> list_owned(
         std::uint64_t user_id) const;

@@ -8,11 +8,11 @@ namespace {
 
 constexpr const char* kInsert =
     "INSERT INTO versions (package_id, version, manifest, shasum, integrity, size, tarball_key,"
-    " published_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
+    " published_by, readme) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
 constexpr const char* kColumns =
     "SELECT v.id, v.version, v.manifest, v.shasum, v.integrity, v.size, v.tarball_key, "
     "v.tarball_url,"
-    " v.published_at, v.deprecated, v.unpublished_at, u.name, u.email"
+    " v.published_at, v.deprecated, v.unpublished_at, u.name, u.email, v.readme"
     " FROM versions v LEFT JOIN users u ON u.id = v.published_by ";
 constexpr const char* kFindSuffix = "WHERE v.package_id = ? AND v.version = ?";
 constexpr const char* kListSuffix =
@@ -76,6 +76,7 @@ VersionRow read_version(sql::ResultSet& rs) {
     v.unpublished_at = iso_time(str(rs, 11));
     v.publisher_name = str(rs, 12);
     v.publisher_email = str(rs, 13);
+    v.readme = str(rs, 14);
     return v;
 }
 
@@ -91,6 +92,8 @@ std::optional<std::uint64_t> VersionRepo::insert(const NewVersion& v) {
     st->setUInt64(6, v.size);
     set_nullable(*st, 7, v.tarball_key);
     set_id(*st, 8, v.published_by);
+    set_nullable(*st, 9, v.readme);
+
     if (!insert_unique(*st)) return std::nullopt;
     return last_insert_id(db_.conn());
 }

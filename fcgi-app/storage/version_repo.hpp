@@ -27,6 +27,7 @@ struct VersionRow {
     std::string unpublished_at;
     std::string publisher_name;
     std::string publisher_email;
+    std::string readme;
 };
 
 struct NewVersion {
@@ -38,6 +39,7 @@ struct NewVersion {
     std::uint64_t size = 0;
     std::string tarball_key;
     std::uint64_t published_by = 0;
+    std::string readme;
 };
 
 class VersionRepo {

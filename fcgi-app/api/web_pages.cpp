@@ -1,0 +1,128 @@
+// The HTML pages for people (SPEC §3): the package list with search, a
+// package's versions, tags, owners and README, and an older version's page.
+
+#include <algorithm>
+#include <charconv>
+
+#include "api/routes.hpp"
+#include "error.hpp"
+#include "http/uri.hpp"
+#include "model/package_name.hpp"
+#include "model/semver.hpp"
+#include "render/markdown.hpp"
+#include "render/views.hpp"
+#include "services/auth.hpp"
+#include "storage/db.hpp"
+#include "storage/package_repo.hpp"
+#include "storage/version_repo.hpp"
+
+namespace depot::api {
+namespace {
+
+constexpr int kPerPage = 20;
+
+http::Response page(std::string body) {
+    auto r = http::html(200, std::move(body));
+    r.set("Cache-Control", "no-cache");
+    return r;
+}
+
+int page_number(const http::Fields& q) {
+    const auto v = http::find_field(q, "page").value_or("1");
+    int n = 0;
+    const auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+    if (ec != std::errc{} || p != v.data() + v.size() || n < 1 || n > 100000) {
+        throw bad_request("page must be a whole number from 1");
+    }
+    return n;
+}
+
+// "left-pad util" → "left* pad* util*", as /-/v1/search does.
+std::string words_of(std::string_view text) {
+    std::string out, word;
+    for (const char ch : std::string{text} + " ") {
+        const char c = static_cast<char>(ch >= 'A' && ch <= 'Z' ? ch - 'A' + 'a' : ch);
+        if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
+            word.push_back(c);
+        } else if (!word.empty()) {
+            out += (out.empty() ? "" : " ") + word + "*";
+            word.clear();
+        }
+    }
+    return out;
+}
+
+}  // namespace
+
+// GET / — the newest packages, or search results for ?q=.
+http::Response home(const http::Request& req, Context& ctx) {
+    const auto q = http::parse_form(req.query);
+    render::HomePage home;
+    home.page = page_number(q);
+    home.query = http::find_field(q, "q").value_or("");
+    if (home.query.size() > 256) throw bad_request("the search text is longer than 256 characters");
+    storage::PackageRepo packages{ctx.db};
+    const int offset = (home.page - 1) * kPerPage;
+    if (home.query.empty()) {
+        for (const auto& p : packages.list_recent(kPerPage + 1, offset)) {
+            home.packages.push_back({p.name, p.description, p.latest, p.modified});
+        }
+    } else if (const auto words = words_of(home.query); !words.empty()) {
+        for (const auto& h : packages.search(home.query, words, kPerPage + 1, offset, 0)) {
+            home.packages.push_back({h.name, h.description, "", h.modified});
+        }
+    }
+    home.has_next = home.packages.size() > kPerPage;
+    if (home.has_next) home.packages.pop_back();
+    home.has_prev = home.page > 1;
+    return page(ctx.views.home_page(home));
+}
+
+// The page of one package at one version (the latest when version is empty).
+http::Response package_page(const http::Request& req, Context& ctx, const model::PackageName& name,
+                            const std::string& version) {
+    storage::PackageRepo packages{ctx.db};
+    const auto pkg = packages.find(name.str());
+    if (!pkg || !pkg->unpublished.empty())
+        throw not_found("package \"" + name.str() + "\" not found");
+    require_read_access(req, ctx, pkg->id, pkg->access, name.str());
+    auto versions = storage::VersionRepo{ctx.db}.list(pkg->id);
+    if (versions.empty()) throw not_found("package \"" + name.str() + "\" has no versions");
+    std::sort(versions.begin(), versions.end(), [](const auto& a, const auto& b) {
+        return model::Semver::parse(a.version) > model::Semver::parse(b.version);
+    });
+    const auto tags = storage::TagRepo{ctx.db}.list(pkg->id);
+    std::string shown = version;
+    if (shown.empty()) {
+        for (const auto& t : tags) {
+            if (t.tag == "latest") shown = t.version;
+        }
+        if (shown.empty()) shown = versions.front().version;
+    }
+    const auto it = std::find_if(versions.begin(), versions.end(),
+                                 [&](const auto& v) { return v.version == shown; });
+    if (it == versions.end())
+        throw not_found("version " + shown + " of \"" + name.str() + "\" not found");
+
+    render::PackagePage p;
+    p.name = name.str();
+    p.description = pkg->description;
+    p.shown_version = shown;
+    p.shown_deprecated = it->deprecated;
+    p.readme_html = render::markdown_to_html(!it->readme.empty() ? it->readme : pkg->readme);
+    for (const auto& v : versions)
+        p.versions.push_back({v.version, v.published_at, v.deprecated, v.version == shown});
+    for (const auto& t : tags) p.tags.push_back({t.tag, t.version});
+    for (const auto& o : packages.list_owners(pkg->id)) p.owners.push_back(o.name);
+    auto r = page(ctx.views.package_page(p));
+    if (pkg->access == "restricted") r.headers.back().second = "private, no-cache";
+    return r;
+}
+
+// GET /{pkg}/v/{version}
+http::Response show_version_page(const http::Request& req, Context& ctx) {
+    const auto name = model::PackageName::parse(req.param("pkg"));
+    return package_page(req, ctx, name, model::Semver::parse(req.param("version")).str());
+}
+
+}  // namespace depot::api
