@@ -157,6 +157,19 @@ const std::vector<Key>& keys() {
          [](Config& c, const std::string& k, const std::string& v) {
              c.schema_dir = require_absolute_path(k, v, false);
          }},
+        {"sendmail",
+         [](Config& c, const std::string& k, const std::string& v) {
+             if (v.empty() || v.front() != '/')
+                 throw ConfigError(k, "'" + v + "' must start with an absolute path");
+             c.sendmail = v;
+         }},
+        {"mail_from",
+         [](Config& c, const std::string& k, const std::string& v) {
+             if (v.find('@') == std::string::npos || v.find_first_of("\r\n") != std::string::npos) {
+                 throw ConfigError(k, "'" + v + "' is not an email address");
+             }
+             c.mail_from = v;
+         }},
         {"unpublish_window_hours",
          [](Config& c, const std::string& k, const std::string& v) {
              c.unpublish_window_hours = static_cast<int>(parse_int(k, v, 0, 24 * 365 * 10));

@@ -33,8 +33,10 @@ struct Config {
     log::Level log_level = log::Level::Info;
     std::string views_dir = "/usr/share/depot/views";
     std::string schema_dir = "/usr/share/depot/schema";
-    int password_iterations = 600000;  // PBKDF2-HMAC-SHA256, OWASP 2023
-    int unpublish_window_hours = 0;    // 0: owners may always unpublish; N: only within N hours
+    int password_iterations = 600000;                   // PBKDF2-HMAC-SHA256, OWASP 2023
+    std::string sendmail = "/usr/sbin/sendmail -t -i";  // gets the message on stdin
+    std::string mail_from = "depot@localhost";
+    int unpublish_window_hours = 0;  // 0: owners may always unpublish; N: only within N hours
 };
 
 class ConfigError : public std::runtime_error {

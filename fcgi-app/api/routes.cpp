@@ -7,9 +7,11 @@ namespace depot::api {
 const std::vector<Route>& routes() {
     using enum http::Method;
     static const std::vector<Route> kRoutes{
-        {Get, "/", home},            // the package list and forms (SPEC §3)
-        {Get, "/-/ping", ping},      // npm ping, npm doctor
-        {Get, "/-/health", health},  // load balancers, ops
+        {Get, "/", home},                  // the package list and forms (SPEC §3)
+        {Post, "/", post_home},            // register, or mail a reset link
+        {Get, "/-reset", complete_reset},  // the link in the reset mail
+        {Get, "/-/ping", ping},            // npm ping, npm doctor
+        {Get, "/-/health", health},        // load balancers, ops
 
         {Put, "/-/user/{couch_id}", add_user},   // npm adduser, npm login --auth-type=legacy
         {Get, "/-/user/{couch_id}", show_user},  // login 409 path, npm owner

@@ -69,6 +69,8 @@ http::Response audit_bulk(const http::Request&, Context&);
 
 // web_pages.cpp
 http::Response home(const http::Request&, Context&);
+http::Response post_home(const http::Request&, Context&);       // web_forms.cpp
+http::Response complete_reset(const http::Request&, Context&);  // web_forms.cpp
 http::Response show_version_page(const http::Request&, Context&);
 http::Response package_page(const http::Request& req, Context& ctx, const model::PackageName& name,
                             const std::string& version);

@@ -62,7 +62,8 @@ ViewSources load_view_sources(const std::string& dir) {
     }
     for (const auto& [name, text] : s.pages) check(name, text);
     for (const auto& [name, text] : s.partials) check("partials/_" + name, text);
-    for (const char* required : {"error", "login", "login_done", "home", "package"}) {
+    for (const char* required :
+         {"error", "login", "login_done", "home", "package", "notice", "token"}) {
         if (!s.pages.contains(required))
             throw std::runtime_error(std::string{"missing view "} + required);
     }
@@ -173,6 +174,30 @@ std::string Views::package_page(const PackagePage& page) {
     for (const auto& o : page.owners) owners.push_back(mu::data{o});
     d.set("owners", owners);
     return impl_->render("package", std::move(d));
+}
+
+}  // namespace depot::render
+
+namespace depot::render {
+
+std::string Views::notice_page(std::string_view title, std::string_view message,
+                               std::string_view link_href, std::string_view link_text) {
+    mu::data d;
+    d.set("title", std::string{title});
+    d.set("message", std::string{message});
+    d.set("link_href", std::string{link_href});
+    d.set("link_text", std::string{link_text});
+    return impl_->render("notice", std::move(d));
+}
+
+std::string Views::token_page(std::string_view title, std::string_view message,
+                              std::string_view token, std::string_view registry_host) {
+    mu::data d;
+    d.set("title", std::string{title});
+    d.set("message", std::string{message});
+    d.set("token", std::string{token});
+    d.set("registry_host", std::string{registry_host});
+    return impl_->render("token", std::move(d));
 }
 
 }  // namespace depot::render

@@ -63,6 +63,12 @@ class Views {
                                          std::string_view message, std::string_view request_id);
 
     [[nodiscard]] std::string home_page(const HomePage& page);
+    // A message with an optional link (errors that point somewhere, confirmations).
+    [[nodiscard]] std::string notice_page(std::string_view title, std::string_view message,
+                                          std::string_view link_href, std::string_view link_text);
+    // A token shown once (SPEC §3), with the .npmrc line for registry_host.
+    [[nodiscard]] std::string token_page(std::string_view title, std::string_view message,
+                                         std::string_view token, std::string_view registry_host);
     [[nodiscard]] std::string package_page(const PackagePage& page);
 
     // npm web login: sign in (or sign up when create) and approve the CLI.

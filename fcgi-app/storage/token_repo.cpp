@@ -24,6 +24,8 @@ constexpr const char* kRevokeByHash =
     "UPDATE tokens SET revoked_at = NOW(3) WHERE token_hash = ? AND revoked_at IS NULL";
 constexpr const char* kRevokeByKey =
     "UPDATE tokens SET revoked_at = NOW(3) WHERE user_id = ? AND key_id = ? AND revoked_at IS NULL";
+constexpr const char* kRevokeAll =
+    "UPDATE tokens SET revoked_at = NOW(3) WHERE user_id = ? AND kind = ? AND revoked_at IS NULL";
 constexpr const char* kList =
     "SELECT t.id, t.kind, t.key_id, t.token_prefix, t.name, t.user_id, t.package_id, t.readonly,"
     " t.cidr_whitelist, t.created_at, t.last_used_at, t.expires_at, u.name, u.email"
@@ -104,6 +106,17 @@ std::vector<TokenRow> TokenRepo::list_for_user(std::uint64_t user_id, std::strin
     std::vector<TokenRow> out;
     while (rs->next()) out.push_back(read_row(*rs));
     return out;
+}
+
+}  // namespace depot::storage
+
+namespace depot::storage {
+
+void TokenRepo::revoke_all(std::uint64_t user_id, std::string_view kind) {
+    const auto st = db_.prepare(kRevokeAll);
+    st->setUInt64(1, user_id);
+    st->setString(2, std::string{kind});
+    st->executeUpdate();
 }
 
 }  // namespace depot::storage

@@ -37,9 +37,11 @@ export async function sh(cmd, args, opts = {}) {
 }
 
 export class Stack {
-  static async start({ workers = 2, extraConf = '', maxBody = '' } = {}) {
+  // mail: send through tests/lib/fake-sendmail into DIR/mail (see mails()).
+  static async start({ workers = 2, extraConf = '', maxBody = '', mail = false } = {}) {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'depot-test-'));
     const s = new Stack(dir, await freePort(), await freePort());
+    if (mail) extraConf += `\nsendmail = ${path.join(repo, 'tests/lib/fake-sendmail')}\nmail_from = depot@test.example`;
     s.env = {
       ...process.env,
       DEPOT_VAR: dir,
@@ -48,6 +50,7 @@ export class Stack {
       DEPOT_HTTP_PORT: String(s.httpPort),
       DEPOT_WORKERS: String(workers),
       DEPOT_EXTRA_CONF: extraConf,
+      DEPOT_TEST_MAILDIR: path.join(dir, 'mail'),
       ...(maxBody ? { DEPOT_MAX_BODY: maxBody } : {}),
     };
     const r = await s.ctl('up');
@@ -190,4 +193,12 @@ Stack.prototype.sql = async function sql(query) {
     '-uroot', '-N', '-B', 'depot', '-e', query]);
   if (r.code !== 0) throw new Error(`sql: ${r.stderr}`);
   return r.stdout.trim();
+};
+
+// The messages fake-sendmail stored, oldest first.
+Stack.prototype.mails = async function mails() {
+  const dir = path.join(this.dir, 'mail');
+  const { readdir } = await import('node:fs/promises');
+  const names = (await readdir(dir).catch(() => [])).filter((n) => n.endsWith('.eml')).sort();
+  return Promise.all(names.map((n) => readFile(path.join(dir, n), 'utf8')));
 };
