@@ -55,6 +55,11 @@ http::Response unpublished_or_missing(const http::Request& req, Context& ctx,
 http::Response show_package(const http::Request& req, Context& ctx) {
     const auto name = model::PackageName::parse(req.param("pkg"));
     const bool write = http::find_field(http::parse_form(req.query), "write") == "true";
+    const auto q = http::parse_form(req.query);
+    for (const char* kind : {"ut", "pt"}) {
+        if (const auto secret = http::find_field(q, kind))
+            return take_token_from_url(req, ctx, name, *secret);
+    }
     if (!write && http::wants_html(req.header("accept"))) return package_page(req, ctx, name, "");
 
     const bool abbreviated = !write && http::wants_abbreviated(req.header("accept"));
@@ -83,6 +88,8 @@ http::Response show_package(const http::Request& req, Context& ctx) {
 http::Response show_version(const http::Request& req, Context& ctx) {
     const auto name = model::PackageName::parse(req.param("pkg"));
     const auto& wanted = req.param("version");
+    // SPEC §3: stable, test, nightly and vX.Y.Z are redirects to tarballs.
+    if (auto redirect = follow_channel(req, ctx, name, wanted)) return std::move(*redirect);
     const auto stored = storage::PackumentRepo{ctx.db}.find(name.str(), false);
     if (!stored) throw not_found("package \"" + name.str() + "\" not found");
     require_read_access(req, ctx, stored->package_id, stored->access, name.str());

@@ -45,10 +45,13 @@ const std::vector<Route>& routes() {
         {Get, "/-/changes", list_changes},                         // mirrors, caches
         {Post, "/-/npm/v1/security/advisories/bulk", audit_bulk},  // npm audit, install
 
-        {Get, "/{pkg}", show_package},                   // npm install, view (packument)
-        {Put, "/{pkg}", publish},                        // npm publish
-        {Get, "/{pkg}/-/{file}", download_tarball},      // npm install (tarball)
-        {Get, "/{pkg}/v/{version}", show_version_page},  // a version's page (browsers)
+        {Get, "/{pkg}", show_package},                    // npm install, view (packument)
+        {Put, "/{pkg}", publish},                         // npm publish
+        {Post, "/{pkg}", create_project_form},            // create a project (SPEC §3)
+        {Get, "/{pkg}/-/{file}", download_tarball},       // npm install (tarball)
+        {Get, "/{pkg}/v/{version}", show_version_page},   // a version's page (browsers)
+        {Post, "/{pkg}/-/rotate", rotate_project_token},  // a new project token
+        {Post, "/{pkg}/{channel}", post_channel},         // stable, test, nightly (SPEC §3)
 
         {Delete, "/{pkg}/-/{file}/-rev/{rev}", delete_tarball},  // npm unpublish NAME@V
         {Put, "/{pkg}/-rev/{rev}", update_package_rev},          // npm unpublish, npm owner

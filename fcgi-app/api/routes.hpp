@@ -1,5 +1,6 @@
 #pragma once
 
+#include <optional>
 #include <string_view>
 #include <vector>
 
@@ -7,7 +8,9 @@
 #include "http/method.hpp"
 #include "http/request.hpp"
 #include "http/response.hpp"
+#include "http/uri.hpp"
 #include "model/package_name.hpp"
+#include "render/views.hpp"
 #include "services/auth.hpp"
 
 namespace depot::api {
@@ -74,6 +77,21 @@ http::Response complete_reset(const http::Request&, Context&);  // web_forms.cpp
 http::Response show_version_page(const http::Request&, Context&);
 http::Response package_page(const http::Request& req, Context& ctx, const model::PackageName& name,
                             const std::string& version);
+
+// web_projects.cpp
+http::Response create_project_form(const http::Request&, Context&);
+http::Response post_channel(const http::Request&, Context&);
+http::Response rotate_project_token(const http::Request&, Context&);
+std::string csrf_token(std::string_view token_secret);
+services::Principal form_principal(const http::Request& req, Context& ctx,
+                                   const http::Fields& fields);
+void add_management(const http::Request& req, Context& ctx, std::uint64_t package_id,
+                    render::PackagePage& page);
+http::Response take_token_from_url(const http::Request& req, Context& ctx,
+                                   const model::PackageName& name, std::string_view secret);
+std::optional<http::Response> follow_channel(const http::Request& req, Context& ctx,
+                                             const model::PackageName& name,
+                                             const std::string& channel);
 
 // Shared by handlers: PUT /{pkg} without attachment (lifecycle.cpp), and the
 // read check for restricted packages (packages.cpp): 404 unless an owner asks.

@@ -10,8 +10,10 @@
 #include "http/negotiate.hpp"
 #include "http/uri.hpp"
 #include "model/account.hpp"
+#include "model/package_name.hpp"
 #include "render/json.hpp"
 #include "render/views.hpp"
+#include "services/projects.hpp"
 #include "services/web_accounts.hpp"
 
 namespace depot::api {
@@ -68,6 +70,17 @@ http::Response notice(const http::Request& req, Context& ctx, int status, std::s
 // POST / — user=EMAIL registers; user=EMAIL&reset=1 mails a reset link.
 http::Response post_home(const http::Request& req, Context& ctx) {
     const auto fields = parse_fields(req);
+    if (const auto create = http::find_field(fields, "create")) {  // the home page's project form
+        const auto name = model::PackageName::parse(*create);
+        const auto who = form_principal(req, ctx, fields);
+        const auto minted = services::create_project(ctx.db, ctx.config, who, name);
+        http::Response r;
+        r.status = 303;
+        r.set("Location", ctx.config.public_url + "/" + name.str() +
+                              "?pt=" + http::percent_encode(minted.secret));
+        r.set("Cache-Control", "no-store");
+        return r;
+    }
     const auto user = http::find_field(fields, "user");
     if (!user) throw bad_request("expected user=EMAIL (and reset=1 to reset a lost token)");
     const auto email = model::parse_email(*user);

@@ -87,7 +87,6 @@ http::Response package_page(const http::Request& req, Context& ctx, const model:
         throw not_found("package \"" + name.str() + "\" not found");
     require_read_access(req, ctx, pkg->id, pkg->access, name.str());
     auto versions = storage::VersionRepo{ctx.db}.list(pkg->id);
-    if (versions.empty()) throw not_found("package \"" + name.str() + "\" has no versions");
     std::sort(versions.begin(), versions.end(), [](const auto& a, const auto& b) {
         return model::Semver::parse(a.version) > model::Semver::parse(b.version);
     });
@@ -97,19 +96,23 @@ http::Response package_page(const http::Request& req, Context& ctx, const model:
         for (const auto& t : tags) {
             if (t.tag == "latest") shown = t.version;
         }
-        if (shown.empty()) shown = versions.front().version;
+        if (shown.empty() && !versions.empty()) shown = versions.front().version;
     }
     const auto it = std::find_if(versions.begin(), versions.end(),
                                  [&](const auto& v) { return v.version == shown; });
-    if (it == versions.end())
+    if (it == versions.end() && !version.empty())
         throw not_found("version " + shown + " of \"" + name.str() + "\" not found");
 
     render::PackagePage p;
     p.name = name.str();
     p.description = pkg->description;
-    p.shown_version = shown;
-    p.shown_deprecated = it->deprecated;
-    p.readme_html = render::markdown_to_html(!it->readme.empty() ? it->readme : pkg->readme);
+    p.nightly_url = pkg->nightly_url;
+    if (it != versions.end()) {
+        p.shown_version = shown;
+        p.shown_deprecated = it->deprecated;
+        p.readme_html = render::markdown_to_html(!it->readme.empty() ? it->readme : pkg->readme);
+    }
+    add_management(req, ctx, pkg->id, p);
     for (const auto& v : versions)
         p.versions.push_back({v.version, v.published_at, v.deprecated, v.version == shown});
     for (const auto& t : tags) p.tags.push_back({t.tag, t.version});

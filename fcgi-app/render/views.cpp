@@ -173,6 +173,16 @@ std::string Views::package_page(const PackagePage& page) {
     mu::data owners{mu::data::type::list};
     for (const auto& o : page.owners) owners.push_back(mu::data{o});
     d.set("owners", owners);
+    if (page.manage) {
+        mu::data manage;
+        manage.set("csrf", page.csrf);
+        manage.set("name", page.name);
+        manage.set("user",
+                   page.with_user_token ? mu::data::type::bool_true : mu::data::type::bool_false);
+        d.set("manage", manage);
+    }
+    d.set("no_versions",
+          page.versions.empty() ? mu::data::type::bool_true : mu::data::type::bool_false);
     return impl_->render("package", std::move(d));
 }
 

@@ -40,6 +40,10 @@ struct PackagePage {
     std::vector<VersionItem> versions;  // newest first
     std::vector<TagItem> tags;
     std::vector<std::string> owners;
+    // The management forms, for a token that may manage the package.
+    bool manage = false;
+    bool with_user_token = false;  // owners and rotation need the user token
+    std::string csrf;
 };
 
 struct ViewSources {

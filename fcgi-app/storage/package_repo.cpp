@@ -7,10 +7,12 @@ namespace depot::storage {
 namespace {
 
 constexpr const char* kFind =
-    "SELECT id, name, access, rev, description, readme, created_at, modified_at, unpublished_at"
+    "SELECT id, name, access, rev, description, readme, created_at, modified_at, unpublished_at,"
+    " nightly_url"
     " FROM packages WHERE name = ?";
 constexpr const char* kFindForUpdate =
-    "SELECT id, name, access, rev, description, readme, created_at, modified_at, unpublished_at"
+    "SELECT id, name, access, rev, description, readme, created_at, modified_at, unpublished_at,"
+    " nightly_url"
     " FROM packages WHERE name = ? FOR UPDATE";
 constexpr const char* kInsert =
     "INSERT INTO packages (name, scope, access, search_name) VALUES (?, ?, ?, ?)";
@@ -42,6 +44,8 @@ constexpr const char* kListStarred =
     "SELECT p.name FROM stars s JOIN users u ON u.id = s.user_id JOIN packages p ON p.id = "
     "s.package_id"
     " WHERE u.name = ? AND p.unpublished_at IS NULL AND p.access = 'public' ORDER BY p.name";
+constexpr const char* kSaveNightly =
+    "UPDATE packages SET nightly_url = ?, rev = rev + 1, modified_at = NOW(3) WHERE id = ?";
 constexpr const char* kListRecent =
     "SELECT p.name, p.description, p.modified_at, v.version FROM packages p"
     " LEFT JOIN dist_tags t ON t.package_id = p.id AND t.tag = 'latest'"
@@ -84,6 +88,7 @@ PackageRow read_row(sql::ResultSet& rs) {
     p.created = iso_time(str(rs, 7));
     p.modified = iso_time(str(rs, 8));
     p.unpublished = iso_time(str(rs, 9));
+    p.nightly_url = str(rs, 10);
     return p;
 }
 
@@ -256,6 +261,17 @@ int PackageRepo::count_public() const {
     const auto st = db_.prepare(kCountPublic);
     const auto rs = query(*st);
     return rs->next() ? rs->getInt(1) : 0;
+}
+
+}  // namespace depot::storage
+
+namespace depot::storage {
+
+void PackageRepo::save_nightly(std::uint64_t id, std::string_view url) {
+    const auto st = db_.prepare(kSaveNightly);
+    set_nullable(*st, 1, url);
+    st->setUInt64(2, id);
+    st->executeUpdate();
 }
 
 }  // namespace depot::storage

@@ -21,6 +21,7 @@ struct PackageRow {
     std::string readme;
     std::string readme_filename;
     std::string created, modified, unpublished;  // ISO
+    std::string nightly_url;                     // SPEC §3 nightly pointer
 };
 
 struct OwnerRow {
@@ -77,6 +78,7 @@ class PackageRepo {
         std::uint64_t user_id) const;
 
     void save_access(std::uint64_t id, std::string_view access);
+    void save_nightly(std::uint64_t id, std::string_view url);
     void save_unpublished(std::uint64_t id, bool unpublished);
 
     void add_star(std::uint64_t package_id, std::uint64_t user_id);

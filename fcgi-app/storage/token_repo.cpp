@@ -120,3 +120,16 @@ void TokenRepo::revoke_all(std::uint64_t user_id, std::string_view kind) {
 }
 
 }  // namespace depot::storage
+
+namespace depot::storage {
+
+void TokenRepo::revoke_for_package(std::uint64_t package_id, std::string_view kind) {
+    const auto st = db_.prepare(
+        "UPDATE tokens SET revoked_at = NOW(3) WHERE package_id = ? AND kind = ? AND revoked_at IS "
+        "NULL");
+    st->setUInt64(1, package_id);
+    st->setString(2, std::string{kind});
+    st->executeUpdate();
+}
+
+}  // namespace depot::storage

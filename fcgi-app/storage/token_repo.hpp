@@ -53,6 +53,7 @@ class TokenRepo {
     bool revoke_by_hash(std::string_view hash_hex);
     bool revoke_by_key(std::uint64_t user_id, std::string_view key_id);
     void revoke_all(std::uint64_t user_id, std::string_view kind);
+    void revoke_for_package(std::uint64_t package_id, std::string_view kind);
     [[nodiscard]] std::vector<TokenRow> list_for_user(std::uint64_t user_id,
                                                       std::string_view kind) const;
 

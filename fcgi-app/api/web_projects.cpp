@@ -1,0 +1,224 @@
+// Projects and channels of the original web design (SPEC §3): create a
+// project, manage it with a user or project token (from a form field, a
+// Bearer header, or the cookie a ?ut=/?pt= link was traded for), move the
+// stable and test channels, set the nightly link, rotate the project token,
+// and follow the channels to their tarballs.
+
+#include "api/request_body.hpp"
+#include "api/routes.hpp"
+#include "config.hpp"
+#include "crypto/crypto.hpp"
+#include "error.hpp"
+#include "http/negotiate.hpp"
+#include "http/uri.hpp"
+#include "model/package_name.hpp"
+#include "model/semver.hpp"
+#include "render/json.hpp"
+#include "render/packument.hpp"
+#include "render/views.hpp"
+#include "services/auth.hpp"
+#include "services/lifecycle.hpp"
+#include "services/projects.hpp"
+#include "storage/db.hpp"
+#include "storage/package_repo.hpp"
+#include "storage/version_repo.hpp"
+
+namespace depot::api {
+namespace {
+
+constexpr std::string_view kCookie = "depot_token=";
+
+std::string cookie_token(const http::Request& req) {
+    const auto cookies = req.header("cookie");
+    std::size_t at = 0;
+    while ((at = cookies.find(kCookie, at)) != std::string_view::npos) {
+        if (at == 0 || cookies[at - 1] == ' ' || cookies[at - 1] == ';') {
+            auto value = cookies.substr(at + kCookie.size());
+            return std::string{value.substr(0, value.find(';'))};
+        }
+        at += kCookie.size();
+    }
+    return {};
+}
+
+services::Principal from_secret(Context& ctx, const http::Request& req, std::string_view secret) {
+    try {
+        return services::require_login(ctx.db, ctx.config, "Bearer " + std::string{secret},
+                                       req.remote_addr);
+    } catch (const HttpError&) {
+        throw forbidden(
+            "this token is not valid; reset your user token or ask an owner for the project token");
+    }
+}
+
+// A user token of an owner, or the project token of this very package.
+bool may_manage(Context& ctx, const services::Principal& who, std::uint64_t package_id) {
+    if (who.token_kind == "project") return who.package_id == package_id;
+    return storage::PackageRepo{ctx.db}.is_owner(package_id, who.user_id);
+}
+
+http::Response redirect(int status, const std::string& location) {
+    http::Response r;
+    r.status = status;
+    r.set("Location", location);
+    r.set("Cache-Control", "no-store");
+    return r;
+}
+
+http::Response done(const http::Request& req, Context& ctx, const model::PackageName& name,
+                    std::string_view what) {
+    if (http::wants_html(req.header("accept")))
+        return redirect(303, ctx.config.public_url + "/" + name.str());
+    render::JsonWriter w;
+    w.begin_object().key("ok").boolean(true).field("message", what).end_object();
+    return private_json(200, w.str());
+}
+
+std::string field_or_body(const http::Request& req, const http::Fields& fields,
+                          std::string_view field) {
+    if (auto v = http::find_field(fields, field)) return *v;
+    // `curl -d v1.0.3`: the whole body is the value when it is not a form.
+    if (req.body.find('=') == std::string::npos) return req.body;
+    return {};
+}
+
+}  // namespace
+
+std::string csrf_token(std::string_view token_secret) {
+    return crypto::to_hex(crypto::sha256("depot-csrf\n" + std::string{token_secret})).substr(0, 32);
+}
+
+// Who acts in a web form: a Bearer header or ut/pt field (no ambient
+// authority, so no CSRF), or the cookie, which needs the form's CSRF field.
+services::Principal form_principal(const http::Request& req, Context& ctx,
+                                   const http::Fields& fields) {
+    if (!req.header("authorization").empty()) {
+        return services::require_login(ctx.db, ctx.config, req.header("authorization"),
+                                       req.remote_addr);
+    }
+    for (const char* f : {"ut", "pt"}) {
+        if (const auto v = http::find_field(fields, f); v && !v->empty())
+            return from_secret(ctx, req, *v);
+    }
+    const auto cookie = cookie_token(req);
+    if (cookie.empty())
+        throw unauthorized("give a user token (ut) or a project token (pt)", "Bearer");
+    const auto csrf = http::find_field(fields, "csrf").value_or("");
+    if (!crypto::equal_ct(csrf, csrf_token(cookie))) {
+        throw forbidden(
+            "this form is stale or was not sent from depot's own page; reload the page");
+    }
+    return from_secret(ctx, req, cookie);
+}
+
+// The management view of a package page, when the cookie's token may manage it.
+void add_management(const http::Request& req, Context& ctx, std::uint64_t package_id,
+                    render::PackagePage& page) {
+    const auto cookie = cookie_token(req);
+    if (cookie.empty()) return;
+    try {
+        const auto who =
+            services::require_login(ctx.db, ctx.config, "Bearer " + cookie, req.remote_addr);
+        if (!may_manage(ctx, who, package_id)) return;
+        page.manage = true;
+        page.csrf = csrf_token(cookie);
+        page.with_user_token = who.token_kind != "project";
+    } catch (const HttpError&) {
+        // An old cookie: the public page, as for anyone.
+    }
+}
+
+// GET /{pkg}?ut=… or ?pt=… — trade the token in the URL for a cookie and
+// come back to the clean URL, so the token leaves the address bar and history.
+http::Response take_token_from_url(const http::Request& req, Context& ctx,
+                                   const model::PackageName& name, std::string_view secret) {
+    const auto pkg = storage::PackageRepo{ctx.db}.find(name.str());
+    if (!pkg || !pkg->unpublished.empty())
+        throw not_found("package \"" + name.str() + "\" not found");
+    const auto who = from_secret(ctx, req, secret);
+    if (!may_manage(ctx, who, pkg->id))
+        throw forbidden("this token may not manage \"" + name.str() + "\"");
+    auto r = redirect(303, ctx.config.public_url + "/" + name.str());
+    r.set("Set-Cookie", std::string{kCookie} + std::string{secret} +
+                            "; Path=/; Secure; HttpOnly; SameSite=Strict");
+    return r;
+}
+
+// POST /{pkg} with "create": a new project owned by the caller.
+http::Response create_project_form(const http::Request& req, Context& ctx) {
+    const auto name = model::PackageName::parse(req.param("pkg"));
+    const auto fields = parse_fields(req);
+    if (!http::find_field(fields, "create") && req.body != "create") {
+        throw bad_request("POST /NAME takes \"create\" to create the project");
+    }
+    const auto who = form_principal(req, ctx, fields);
+    const auto minted = services::create_project(ctx.db, ctx.config, who, name);
+    return redirect(303, ctx.config.public_url + "/" + name.str() +
+                             "?pt=" + http::percent_encode(minted.secret));
+}
+
+// POST /{pkg}/stable, /{pkg}/test (a version tag such as v1.0.3), /{pkg}/nightly (a link).
+http::Response post_channel(const http::Request& req, Context& ctx) {
+    const auto name = model::PackageName::parse(req.param("pkg"));
+    const auto& channel = req.param("channel");
+    const auto fields = parse_fields(req);
+    if (channel == "nightly") {
+        const auto link = field_or_body(req, fields, "link");
+        const auto who = form_principal(req, ctx, fields);
+        services::set_nightly(ctx.db, ctx.config, who, name, link);
+        return done(req, ctx, name, "nightly set");
+    }
+    if (channel != "stable" && channel != "test") {
+        throw not_found("the channels are stable, test and nightly");
+    }
+    auto tag = field_or_body(req, fields, "version");
+    if (tag.starts_with("v")) tag.erase(0, 1);
+    const auto version = model::Semver::parse(tag).str();
+    const auto who = form_principal(req, ctx, fields);
+    services::set_dist_tag(ctx.db, ctx.config, who, name, channel, version);
+    return done(req, ctx, name, channel + " is now " + version);
+}
+
+// POST /{pkg}/-/rotate — a new project token; the old ones stop working.
+http::Response rotate_project_token(const http::Request& req, Context& ctx) {
+    const auto name = model::PackageName::parse(req.param("pkg"));
+    const auto who = form_principal(req, ctx, parse_fields(req));
+    const auto minted = services::rotate_project_token(ctx.db, ctx.config, who, name);
+    return redirect(303, ctx.config.public_url + "/" + name.str() +
+                             "?pt=" + http::percent_encode(minted.secret));
+}
+
+// GET /{pkg}/stable, /test (302), /vX.Y.Z (301), /nightly (301): to the tarball.
+std::optional<http::Response> follow_channel(const http::Request& req, Context& ctx,
+                                             const model::PackageName& name,
+                                             const std::string& channel) {
+    const bool tag = channel == "stable" || channel == "test";
+    const bool pinned =
+        channel.size() > 1 && channel[0] == 'v' && model::Semver::valid(channel.substr(1));
+    if (!tag && !pinned && channel != "nightly") return std::nullopt;
+    const auto pkg = storage::PackageRepo{ctx.db}.find(name.str());
+    if (!pkg || !pkg->unpublished.empty())
+        throw not_found("package \"" + name.str() + "\" not found");
+    require_read_access(req, ctx, pkg->id, pkg->access, name.str());
+    if (channel == "nightly") {
+        if (pkg->nightly_url.empty()) throw not_found("\"" + name.str() + "\" has no nightly link");
+        return redirect(301, pkg->nightly_url);
+    }
+    std::string version = pinned ? channel.substr(1) : std::string{};
+    if (tag) {
+        for (const auto& t : storage::TagRepo{ctx.db}.list(pkg->id)) {
+            if (t.tag == channel) version = t.version;
+        }
+        if (version.empty())
+            throw not_found("\"" + name.str() + "\" has no " + channel + " version");
+    }
+    const auto v = storage::VersionRepo{ctx.db}.find(pkg->id, version);
+    if (!v || !v->unpublished_at.empty())
+        throw not_found("version " + version + " of \"" + name.str() + "\" not found");
+    const auto url = v->tarball_url.empty()
+                         ? render::tarball_url(ctx.config.public_url, name.str(), version)
+                         : v->tarball_url;
+    return redirect(tag ? 302 : 301, url);
+}
+
+}  // namespace depot::api

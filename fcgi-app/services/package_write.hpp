@@ -1,0 +1,91 @@
+#pragma once
+// One write to one package, shared by the lifecycle and project services:
+// the package row locked until commit or rollback, the caller's rights
+// checked in a fixed order, and on commit the rev bumped, the change logged
+// and the packument rebuilt (SPEC §2, §5).
+
+#include <string_view>
+
+#include "config.hpp"
+#include "error.hpp"
+#include "model/package_name.hpp"
+#include "render/packument.hpp"
+#include "services/auth.hpp"
+#include "services/packument.hpp"
+#include "storage/db.hpp"
+#include "storage/package_repo.hpp"
+#include "storage/version_repo.hpp"
+
+namespace depot::services {
+
+// One write to one package: the row locked until commit or rollback.
+class PackageWrite {
+  public:
+    PackageWrite(storage::Db& db, const Config& config, const Principal& who,
+                 const model::PackageName& name)
+        : db_{db}, config_{config}, who_{who}, name_{name}, tx_{db} {
+        auto p = storage::PackageRepo{db}.find(name.str(), true);
+        if (!p || !p->unpublished.empty())
+            throw not_found("package \"" + name.str() + "\" not found");
+        pkg_ = std::move(*p);
+    }
+
+    // Owners may write; others get 403 (or 404 for a restricted package they cannot see).
+    // Project tokens (SPEC §3) may publish and move tags of their own package
+    // only; owner, access and unpublish changes need the user.
+    enum class Project { Allowed, Refused };
+
+    PackageWrite& require_owner(Project project = Project::Refused) {
+        require_readable();
+        if (!storage::PackageRepo{db_}.is_owner(pkg_.id, who_.user_id)) {
+            throw forbidden("You do not have permission to change \"" + name_.str() +
+                            "\": you are not an owner");
+        }
+        require_write(who_);
+        if (who_.token_kind == "project" &&
+            (project == Project::Refused || who_.package_id != pkg_.id)) {
+            throw forbidden("a project token cannot make this change");
+        }
+        return *this;
+    }
+
+    // A restricted package is 404 to anyone who may not read it, before any
+    // other answer could tell that it exists.
+    PackageWrite& require_readable() {
+        if (pkg_.access == "restricted" &&
+            !storage::PackageRepo{db_}.is_owner(pkg_.id, who_.user_id)) {
+            throw not_found("package \"" + name_.str() + "\" not found");
+        }
+        return *this;
+    }
+
+    // npm sends the _rev it read; a stale one is a conflict (npm never retries a 409).
+    PackageWrite& require_rev(std::string_view rev) {
+        if (!rev.empty() && rev != render::package_rev(pkg_.name, pkg_.rev)) {
+            throw conflict("the package changed since you read it (stale _rev " + std::string{rev} +
+                           "); try again");
+        }
+        return *this;
+    }
+
+    const storage::PackageRow& pkg() const { return pkg_; }
+
+    // Bump the rev, log, rebuild, commit.
+    void commit(std::string_view kind, std::string_view detail_json) {
+        storage::PackageRepo{db_}.bump(pkg_.id);
+        storage::ChangeRepo{db_}.append({pkg_.id, pkg_.name, std::string{kind}, who_.user_id,
+                                         who_.name, std::string{detail_json}});
+        rebuild_packument(db_, config_, pkg_.id, pkg_.name.c_str());
+        tx_.commit();
+    }
+
+  private:
+    storage::Db& db_;
+    const Config& config_;
+    const Principal& who_;
+    const model::PackageName& name_;
+    storage::Transaction tx_;
+    storage::PackageRow pkg_;
+};
+
+}  // namespace depot::services
