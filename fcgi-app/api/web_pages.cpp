@@ -116,9 +116,15 @@ http::Response package_page(const http::Request& req, Context& ctx, const model:
     for (const auto& v : versions)
         p.versions.push_back({v.version, v.published_at, v.deprecated, v.version == shown});
     for (const auto& t : tags) p.tags.push_back({t.tag, t.version});
-    for (const auto& o : packages.list_owners(pkg->id)) p.owners.push_back(o.name);
+    for (const auto& o : packages.list_owners(pkg->id)) {
+        p.owners.push_back(o.name.empty() ? o.email : o.name);  // web accounts may have no npm name
+    }
     auto r = page(ctx.views.package_page(p));
-    if (pkg->access == "restricted") r.headers.back().second = "private, no-cache";
+    if (p.manage) {
+        r.headers.back().second = "no-store";  // it holds forms for this token
+    } else if (pkg->access == "restricted") {
+        r.headers.back().second = "private, no-cache";
+    }
     return r;
 }
 

@@ -123,6 +123,7 @@ void add_management(const http::Request& req, Context& ctx, std::uint64_t packag
         page.manage = true;
         page.csrf = csrf_token(cookie);
         page.with_user_token = who.token_kind != "project";
+        if (who.token_kind == "project") page.project_token = cookie;
     } catch (const HttpError&) {
         // An old cookie: the public page, as for anyone.
     }

@@ -12,6 +12,12 @@ namespace mu = kainjow::mustache;
 
 namespace {
 
+// kainjow treats every string as true in a {{#section}}, even an empty one:
+// optional fields are set only when they have a value.
+void set_if(mu::data& d, const std::string& key, std::string_view value) {
+    if (!value.empty()) d.set(key, std::string{value});
+}
+
 std::string read_file(const fs::path& p) {
     std::ifstream in{p, std::ios::binary};
     if (!in) throw std::runtime_error("cannot read view " + p.string());
@@ -98,7 +104,7 @@ std::string Views::error_page(int status, std::string_view reason, std::string_v
     d.set("status", std::to_string(status));
     d.set("reason", std::string{reason});
     d.set("message", std::string{message});
-    d.set("request_id", std::string{request_id});
+    set_if(d, "request_id", request_id);
     return impl_->render("error", std::move(d));
 }
 
@@ -106,7 +112,7 @@ std::string Views::login_page(bool create, std::string_view error, std::string_v
     mu::data d;
     d.set("title", create ? "Create your account" : "Log in");
     d.set("create", create ? mu::data::type::bool_true : mu::data::type::bool_false);
-    d.set("error", std::string{error});
+    set_if(d, "error", error);
     d.set("name", std::string{name});
     return impl_->render("login", std::move(d));
 }
@@ -149,15 +155,15 @@ std::string Views::package_page(const PackagePage& page) {
     d.set("name", page.name);
     d.set("description", page.description);
     d.set("shown_version", page.shown_version);
-    d.set("shown_deprecated", page.shown_deprecated);
+    set_if(d, "shown_deprecated", page.shown_deprecated);
     d.set("readme_html", page.readme_html);
-    d.set("nightly_url", page.nightly_url);
+    set_if(d, "nightly_url", page.nightly_url);
     mu::data versions{mu::data::type::list};
     for (const auto& v : page.versions) {
         mu::data item;
         item.set("version", v.version);
         item.set("date", v.date.substr(0, 10));
-        item.set("deprecated", v.deprecated);
+        set_if(item, "deprecated", v.deprecated);
         item.set("shown", v.shown ? mu::data::type::bool_true : mu::data::type::bool_false);
         versions.push_back(item);
     }
@@ -176,6 +182,7 @@ std::string Views::package_page(const PackagePage& page) {
     if (page.manage) {
         mu::data manage;
         manage.set("csrf", page.csrf);
+        set_if(manage, "project_token", page.project_token);
         manage.set("name", page.name);
         manage.set("user",
                    page.with_user_token ? mu::data::type::bool_true : mu::data::type::bool_false);
@@ -195,7 +202,7 @@ std::string Views::notice_page(std::string_view title, std::string_view message,
     mu::data d;
     d.set("title", std::string{title});
     d.set("message", std::string{message});
-    d.set("link_href", std::string{link_href});
+    set_if(d, "link_href", link_href);
     d.set("link_text", std::string{link_text});
     return impl_->render("notice", std::move(d));
 }

@@ -43,6 +43,7 @@ struct PackagePage {
     // The management forms, for a token that may manage the package.
     bool manage = false;
     bool with_user_token = false;  // owners and rotation need the user token
+    std::string project_token;     // shown to whoever holds it, to use with npm
     std::string csrf;
 };
 
