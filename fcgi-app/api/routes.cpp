@@ -7,11 +7,12 @@ namespace depot::api {
 const std::vector<Route>& routes() {
     using enum http::Method;
     static const std::vector<Route> kRoutes{
-        {Get, "/", home},                  // the package list and forms (SPEC §3)
-        {Post, "/", post_home},            // register, or mail a reset link
-        {Get, "/-reset", complete_reset},  // the link in the reset mail
-        {Get, "/-/ping", ping},            // npm ping, npm doctor
-        {Get, "/-/health", health},        // load balancers, ops
+        {Get, "/", home},                          // the package list and forms (SPEC §3)
+        {Post, "/", post_home},                    // register, or mail a reset link
+        {Get, "/-reset", complete_reset},          // the link in the reset mail
+        {Post, "/-/account", set_npm_login_form},  // a web account's npm name and password
+        {Get, "/-/ping", ping},                    // npm ping, npm doctor
+        {Get, "/-/health", health},                // load balancers, ops
 
         {Put, "/-/user/{couch_id}", add_user},   // npm adduser, npm login --auth-type=legacy
         {Get, "/-/user/{couch_id}", show_user},  // login 409 path, npm owner
@@ -51,6 +52,8 @@ const std::vector<Route>& routes() {
         {Get, "/{pkg}/-/{file}", download_tarball},       // npm install (tarball)
         {Get, "/{pkg}/v/{version}", show_version_page},   // a version's page (browsers)
         {Post, "/{pkg}/-/rotate", rotate_project_token},  // a new project token
+        {Post, "/{pkg}/-/owners", change_owner_form},     // owners (user token only)
+        {Post, "/{pkg}/-/deprecate", deprecate_form},     // deprecate a version
         {Post, "/{pkg}/{channel}", post_channel},         // stable, test, nightly (SPEC §3)
 
         {Delete, "/{pkg}/-/{file}/-rev/{rev}", delete_tarball},  // npm unpublish NAME@V

@@ -223,3 +223,48 @@ std::optional<http::Response> follow_channel(const http::Request& req, Context& 
 }
 
 }  // namespace depot::api
+
+namespace depot::api {
+
+// POST /{pkg}/-/owners — add=USER or remove=USER (npm name or email); user tokens only.
+http::Response change_owner_form(const http::Request& req, Context& ctx) {
+    const auto name = model::PackageName::parse(req.param("pkg"));
+    const auto fields = parse_fields(req);
+    const auto add = http::find_field(fields, "add");
+    const auto remove = http::find_field(fields, "remove");
+    if (add.has_value() == remove.has_value()) throw bad_request("give add=USER or remove=USER");
+    const auto who = form_principal(req, ctx, fields);
+    services::change_owner(ctx.db, ctx.config, who, name, add ? *add : *remove, add.has_value());
+    return done(req, ctx, name, add ? "owner added" : "owner removed");
+}
+
+// POST /{pkg}/-/deprecate — version=X.Y.Z&message=… (empty message: undeprecate).
+http::Response deprecate_form(const http::Request& req, Context& ctx) {
+    const auto name = model::PackageName::parse(req.param("pkg"));
+    const auto fields = parse_fields(req);
+    auto version = http::find_field(fields, "version").value_or("");
+    if (version.starts_with("v")) version.erase(0, 1);
+    version = model::Semver::parse(version).str();
+    const auto who = form_principal(req, ctx, fields);
+    services::deprecate_version(ctx.db, ctx.config, who, name, version,
+                                http::find_field(fields, "message").value_or(""));
+    return done(req, ctx, name, "deprecation saved");
+}
+
+// POST /-/account — name=NPM_NAME&password=… with a user token: a web account
+// gets an npm login (SPEC §4: both routes reach the same account).
+http::Response set_npm_login_form(const http::Request& req, Context& ctx) {
+    const auto fields = parse_fields(req);
+    const auto who = form_principal(req, ctx, fields);
+    services::set_npm_login(ctx.db, ctx.config, who, http::find_field(fields, "name").value_or(""),
+                            http::find_field(fields, "password").value_or(""));
+    if (http::wants_html(req.header("accept"))) {
+        return http::html(
+            200, ctx.views.notice_page("npm login ready",
+                                       "You can now run npm login with this name and password.",
+                                       "/", "Back to the package list"));
+    }
+    return private_json(200, R"({"ok":true})");
+}
+
+}  // namespace depot::api

@@ -80,3 +80,21 @@ void UserRepo::save_profile(std::uint64_t id, std::string_view email, std::strin
 }
 
 }  // namespace depot::storage
+
+namespace depot::storage {
+
+bool UserRepo::save_name(std::uint64_t id, std::string_view name) {
+    const auto st = db_.prepare(
+        "UPDATE users SET name = ?, rev = rev + 1, updated_at = NOW(3) WHERE id = ? AND name IS "
+        "NULL");
+    st->setString(1, std::string{name});
+    st->setUInt64(2, id);
+    try {
+        return st->executeUpdate() == 1;
+    } catch (const sql::SQLException& e) {
+        if (is_duplicate_key(e)) return false;
+        throw;
+    }
+}
+
+}  // namespace depot::storage

@@ -33,6 +33,8 @@ class UserRepo {
     // Replaces a legacy hash with the slow one. The password is the same, so
     // the user document and its rev do not change.
     void save_password(std::uint64_t id, std::string_view hash);
+    // Gives an account without one its npm name; false when the name is taken.
+    [[nodiscard]] bool save_name(std::uint64_t id, std::string_view name);
     // Sets email and, when non-empty, the password hash; bumps rev.
     void save_profile(std::uint64_t id, std::string_view email, std::string_view hash);
 

@@ -143,6 +143,48 @@ describe('projects and channels', () => {
     assert.match(page.body, /href="\/proj-one\/nightly"/);
   });
 
+  test('owners are added and removed with the user token only; the last one stays', async () => {
+    const other = JSON.parse((await stack.curl('/', { method: 'POST', headers: form, data: 'user=helper%40example.com' })).body).token;
+    const byProject = await stack.curl('/proj-one/-/owners', { method: 'POST', headers: { ...form, ...bearer(pt) }, data: 'add=helper%40example.com' });
+    assert.equal(byProject.status, 403);
+    const add = await stack.curl('/proj-one/-/owners', { method: 'POST', headers: { ...form, ...bearer(ut) }, data: 'add=helper%40example.com' });
+    assert.equal(add.status, 200, add.body);
+    const helperTag = await stack.curl('/proj-one/test', { method: 'POST', headers: { ...form, ...bearer(other) }, data: 'v1.0.0' });
+    assert.equal(helperTag.status, 200, 'the new owner can manage the project');
+    const unknown = await stack.curl('/proj-one/-/owners', { method: 'POST', headers: { ...form, ...bearer(ut) }, data: 'add=ghost%40example.com' });
+    assert.equal(unknown.status, 400);
+    const rm = await stack.curl('/proj-one/-/owners', { method: 'POST', headers: { ...form, ...bearer(ut) }, data: 'remove=helper%40example.com' });
+    assert.equal(rm.status, 200);
+    const last = await stack.curl('/proj-one/-/owners', { method: 'POST', headers: { ...form, ...bearer(ut) }, data: 'remove=owner%40example.com' });
+    assert.equal(last.status, 400);
+    assert.equal((await stack.curl('/proj-one/test', { method: 'POST', headers: { ...form, ...bearer(other) }, data: 'v1.1.0' })).status, 403);
+  });
+
+  test('deprecate from the page, and undeprecate', async () => {
+    const dep = await stack.curl('/proj-one/-/deprecate', { method: 'POST', headers: { ...form, ...bearer(pt) },
+      data: 'version=1.0.0&message=use+1.1' });
+    assert.equal(dep.status, 200, dep.body);
+    assert.equal(JSON.parse((await stack.curl('/proj-one', { headers: { accept: 'application/json' } })).body).versions['1.0.0'].deprecated, 'use 1.1');
+    const missing = await stack.curl('/proj-one/-/deprecate', { method: 'POST', headers: { ...form, ...bearer(pt) }, data: 'version=9.9.9&message=x' });
+    assert.equal(missing.status, 404);
+    await stack.curl('/proj-one/-/deprecate', { method: 'POST', headers: { ...form, ...bearer(pt) }, data: 'version=1.0.0&message=' });
+    assert.ok(!('deprecated' in JSON.parse((await stack.curl('/proj-one', { headers: { accept: 'application/json' } })).body).versions['1.0.0']));
+  });
+
+  test('a web account sets an npm name and password, then npm login works with them', async () => {
+    const r = await stack.curl('/-/account', { method: 'POST', headers: { ...form, ...bearer(ut) }, data: 'name=webowner&password=web-password-1' });
+    assert.equal(r.status, 200, r.body);
+    const login = await stack.curl('/-/user/org.couchdb.user:webowner', { method: 'PUT', headers: { 'content-type': 'application/json' },
+      data: JSON.stringify({ name: 'webowner', password: 'web-password-1' }) });
+    assert.equal(login.status, 201);
+    const who = await stack.curl('/-/whoami', { headers: bearer(JSON.parse(login.body).token) });
+    assert.deepEqual(JSON.parse(who.body), { username: 'webowner' });
+    const again = await stack.curl('/-/account', { method: 'POST', headers: { ...form, ...bearer(ut) }, data: 'name=othername&password=web-password-2' });
+    assert.equal(again.status, 400, 'the npm name is set once');
+    const byProject = await stack.curl('/-/account', { method: 'POST', headers: { ...form, ...bearer(pt) }, data: 'name=x&password=web-password-3' });
+    assert.equal(byProject.status, 403);
+  });
+
   test('rotating the project token stops the old one', async () => {
     const r = await stack.curl('/proj-one/-/rotate', { method: 'POST', headers: { ...form, ...bearer(pt) }, data: '' });
     assert.equal(r.status, 303);
