@@ -170,6 +170,18 @@ const std::vector<Key>& keys() {
              }
              c.mail_from = v;
          }},
+        {"link_max_bytes", [](Config& c, const std::string& k,
+                              const std::string& v) { c.link_max_bytes = parse_size(k, v); }},
+        {"link_timeout_seconds",
+         [](Config& c, const std::string& k, const std::string& v) {
+             c.link_timeout_seconds = static_cast<int>(parse_int(k, v, 1, 600));
+         }},
+        {"link_allow_private",
+         [](Config& c, const std::string& k, const std::string& v) {
+             if (v != "true" && v != "false")
+                 throw ConfigError(k, "'" + v + "' is not true or false");
+             c.link_allow_private = v == "true";
+         }},
         {"unpublish_window_hours",
          [](Config& c, const std::string& k, const std::string& v) {
              c.unpublish_window_hours = static_cast<int>(parse_int(k, v, 0, 24 * 365 * 10));

@@ -36,7 +36,10 @@ struct Config {
     int password_iterations = 600000;                   // PBKDF2-HMAC-SHA256, OWASP 2023
     std::string sendmail = "/usr/sbin/sendmail -t -i";  // gets the message on stdin
     std::string mail_from = "depot@localhost";
-    int unpublish_window_hours = 0;  // 0: owners may always unpublish; N: only within N hours
+    std::uint64_t link_max_bytes = 64ull << 20;  // versions by link (SPEC §3)
+    int link_timeout_seconds = 30;
+    bool link_allow_private = false;  // loopback and private addresses; tests only
+    int unpublish_window_hours = 0;   // 0: owners may always unpublish; N: only within N hours
 };
 
 class ConfigError : public std::runtime_error {

@@ -15,6 +15,7 @@
 #include "fcgi/worker_pool.hpp"
 #include "log.hpp"
 #include "render/views.hpp"
+#include "services/link_versions.hpp"
 #include "storage/db.hpp"
 #include "storage/tarball_store.hpp"
 
@@ -96,6 +97,7 @@ int main(int argc, char** argv) {
                   " partial tarball writes left by a killed worker");
     }
 
+    services::init_link_fetching();
     sql::Driver& driver = storage::driver();
     const api::Dispatcher dispatcher;
     fcgi::WorkerPool pool{

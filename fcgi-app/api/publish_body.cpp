@@ -161,7 +161,8 @@ services::PublishInput parse_publish_body(const model::PackageName& url_name,
     }
 
     services::PublishInput in{
-        url_name, version, sanitized_manifest(manifest), "latest", {}, {}, {}, {}, {}, {}, {}};
+        url_name, version, sanitized_manifest(manifest), "latest", {}, {}, {}, {}, {}, {}, {},
+        {},       0};
     if (const auto* tags = member(doc, "dist-tags")) {
         if (!tags->IsObject() || tags->MemberCount() > 1)
             throw bad_request("dist-tags must name one tag");

@@ -54,6 +54,7 @@ const std::vector<Route>& routes() {
         {Post, "/{pkg}/-/rotate", rotate_project_token},  // a new project token
         {Post, "/{pkg}/-/owners", change_owner_form},     // owners (user token only)
         {Post, "/{pkg}/-/deprecate", deprecate_form},     // deprecate a version
+        {Post, "/{pkg}/-/link", link_version_form},       // a version by link, from the page
         {Post, "/{pkg}/{channel}", post_channel},         // stable, test, nightly (SPEC §3)
 
         {Delete, "/{pkg}/-/{file}/-rev/{rev}", delete_tarball},  // npm unpublish NAME@V

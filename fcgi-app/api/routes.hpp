@@ -84,6 +84,7 @@ http::Response post_channel(const http::Request&, Context&);
 http::Response rotate_project_token(const http::Request&, Context&);
 http::Response change_owner_form(const http::Request&, Context&);
 http::Response deprecate_form(const http::Request&, Context&);
+http::Response link_version_form(const http::Request&, Context&);
 http::Response set_npm_login_form(const http::Request&, Context&);
 std::string csrf_token(std::string_view token_secret);
 services::Principal form_principal(const http::Request& req, Context& ctx,

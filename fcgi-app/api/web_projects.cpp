@@ -18,6 +18,7 @@
 #include "render/views.hpp"
 #include "services/auth.hpp"
 #include "services/lifecycle.hpp"
+#include "services/link_versions.hpp"
 #include "services/projects.hpp"
 #include "storage/db.hpp"
 #include "storage/package_repo.hpp"
@@ -169,8 +170,16 @@ http::Response post_channel(const http::Request& req, Context& ctx) {
         services::set_nightly(ctx.db, ctx.config, who, name, link);
         return done(req, ctx, name, "nightly set");
     }
+    if (channel.size() > 1 && channel[0] == 'v' && model::Semver::valid(channel.substr(1))) {
+        // POST /NAME/vX.Y.Z with a link: register that version as a pointer.
+        const auto version = model::Semver::parse(channel.substr(1)).str();
+        const auto link = field_or_body(req, fields, "link");
+        const auto who = form_principal(req, ctx, fields);
+        services::register_link_version(ctx.db, ctx.config, who, name, version, link);
+        return done(req, ctx, name, "version " + version + " registered");
+    }
     if (channel != "stable" && channel != "test") {
-        throw not_found("the channels are stable, test and nightly");
+        throw not_found("the channels are stable, test and nightly; versions are vX.Y.Z");
     }
     auto tag = field_or_body(req, fields, "version");
     if (tag.starts_with("v")) tag.erase(0, 1);
@@ -265,6 +274,24 @@ http::Response set_npm_login_form(const http::Request& req, Context& ctx) {
                                        "/", "Back to the package list"));
     }
     return private_json(200, R"({"ok":true})");
+}
+
+}  // namespace depot::api
+
+namespace depot::api {
+
+// POST /{pkg}/-/link — version=vX.Y.Z&link=URL: the management page's form for
+// POST /{pkg}/vX.Y.Z (an HTML form cannot put the version in its action).
+http::Response link_version_form(const http::Request& req, Context& ctx) {
+    const auto name = model::PackageName::parse(req.param("pkg"));
+    const auto fields = parse_fields(req);
+    auto version = http::find_field(fields, "version").value_or("");
+    if (version.starts_with("v")) version.erase(0, 1);
+    version = model::Semver::parse(version).str();
+    const auto who = form_principal(req, ctx, fields);
+    services::register_link_version(ctx.db, ctx.config, who, name, version,
+                                    http::find_field(fields, "link").value_or(""));
+    return done(req, ctx, name, "version " + version + " registered");
 }
 
 }  // namespace depot::api

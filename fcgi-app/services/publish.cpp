@@ -82,15 +82,16 @@ PublishOutcome record(storage::Db& db, const Config& config, const Principal& wh
                             ? "."
                             : " (it was unpublished and cannot come back)."));
     }
-    storage::NewVersion nv{pkg.id,    in.version,   in.manifest,
-                           in.shasum, in.integrity, in.tarball.size(),
-                           key,       who.user_id,  in.readme};
-
+    storage::NewVersion nv{
+        pkg.id,        in.version,   in.manifest,
+        in.shasum,     in.integrity, in.tarball_url.empty() ? in.tarball.size() : in.tarball_size,
+        key,           who.user_id,  in.readme,
+        in.tarball_url};
     const auto version_id = versions.insert(nv);
     if (!version_id) throw conflict("version " + in.version + " was published concurrently");
 
     storage::TagRepo tags{db};
-    tags.save(pkg.id, in.tag, *version_id);
+    if (!in.tag.empty()) tags.save(pkg.id, in.tag, *version_id);
     bool has_latest = in.tag == "latest";
     for (const auto& t : tags.list(pkg.id)) has_latest = has_latest || t.tag == "latest";
     // npm's unpublish and installs assume dist-tags.latest exists (protocol §12.3).
@@ -161,6 +162,17 @@ PublishOutcome publish(storage::Db& db, storage::TarballStore& store, const Conf
         if (created && !committing && !claimed_by_another_publish(db, in, key)) store.remove(key);
         throw;
     }
+}
+
+}  // namespace depot::services
+
+namespace depot::services {
+
+PublishOutcome publish_pointer(storage::Db& db, const Config& config, const Principal& who,
+                               const PublishInput& in) {
+    require_write(who);
+    bool committing = false;
+    return record(db, config, who, in, std::string{}, committing);
 }
 
 }  // namespace depot::services

@@ -4,6 +4,7 @@
 // packument in one transaction. Failure at any step leaves no version row and
 // no tarball file (SPEC §5).
 
+#include <cstdint>
 #include <string>
 
 #include "model/package_name.hpp"
@@ -32,12 +33,19 @@ struct PublishInput {
     std::string description;
     std::string keywords;  // space-joined
     std::string readme;
+    std::string tarball_url;         // a version registered by link: where the bytes stay
+    std::uint64_t tarball_size = 0;  // of those bytes
 };
 
 enum class PublishOutcome { Created, AlreadyPublished };
 
 PublishOutcome publish(storage::Db& db, storage::TarballStore& store, const Config& config,
                        const Principal& who, const PublishInput& in);
+
+// The same for a version whose bytes stay at in.tarball_url (SPEC §3 links):
+// nothing is stored but the row; latest moves only if there was none.
+PublishOutcome publish_pointer(storage::Db& db, const Config& config, const Principal& who,
+                               const PublishInput& in);
 
 // Words of a package name for the FULLTEXT index: "@acme/left-pad" → "acme left pad left-pad".
 [[nodiscard]] std::string search_words(const std::string& name);

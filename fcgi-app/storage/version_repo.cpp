@@ -8,7 +8,7 @@ namespace {
 
 constexpr const char* kInsert =
     "INSERT INTO versions (package_id, version, manifest, shasum, integrity, size, tarball_key,"
-    " published_by, readme) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    " published_by, readme, tarball_url) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 constexpr const char* kColumns =
     "SELECT v.id, v.version, v.manifest, v.shasum, v.integrity, v.size, v.tarball_key, "
     "v.tarball_url,"
@@ -93,6 +93,7 @@ std::optional<std::uint64_t> VersionRepo::insert(const NewVersion& v) {
     set_nullable(*st, 7, v.tarball_key);
     set_id(*st, 8, v.published_by);
     set_nullable(*st, 9, v.readme);
+    set_nullable(*st, 10, v.tarball_url);
 
     if (!insert_unique(*st)) return std::nullopt;
     return last_insert_id(db_.conn());

@@ -40,6 +40,7 @@ struct NewVersion {
     std::string tarball_key;
     std::uint64_t published_by = 0;
     std::string readme;
+    std::string tarball_url;  // versions registered by link
 };
 
 class VersionRepo {

@@ -1,0 +1,38 @@
+#pragma once
+// Versions registered by link (SPEC §3: POST /NAME/vX.Y.Z with a link to a
+// tarball). depot downloads the tarball once with libcurl — bounded in size,
+// time and redirects, http(s) only, no loopback or private addresses unless
+// the config allows them — checks with libarchive that it is a gzip tar whose
+// package/package.json names this package and version, computes shasum and
+// integrity, and records the manifest. dist.tarball stays the link.
+
+#include <string>
+
+#include "model/package_name.hpp"
+#include "services/auth.hpp"
+
+namespace depot {
+struct Config;
+}
+namespace depot::storage {
+class Db;
+}
+
+namespace depot::services {
+
+// libcurl's global set-up: once, in main, before any thread starts.
+void init_link_fetching();
+
+// The bytes at url, or a 4xx HttpError saying why not (bad scheme, private
+// address, too large, too slow, not found there).
+[[nodiscard]] std::string fetch_link(const Config& config, const std::string& url);
+
+// package/package.json of a gzip tarball; throws bad_request() when the bytes
+// are not one or have none.
+[[nodiscard]] std::string package_json_of(const std::string& tarball);
+
+void register_link_version(storage::Db& db, const Config& config, const Principal& who,
+                           const model::PackageName& name, const std::string& version,
+                           const std::string& url);
+
+}  // namespace depot::services
