@@ -182,6 +182,12 @@ const std::vector<Key>& keys() {
                  throw ConfigError(k, "'" + v + "' is not true or false");
              c.link_allow_private = v == "true";
          }},
+        {"link_keep_copy",
+         [](Config& c, const std::string& k, const std::string& v) {
+             if (v != "true" && v != "false")
+                 throw ConfigError(k, "'" + v + "' is not true or false");
+             c.link_keep_copy = v == "true";
+         }},
         {"unpublish_window_hours",
          [](Config& c, const std::string& k, const std::string& v) {
              c.unpublish_window_hours = static_cast<int>(parse_int(k, v, 0, 24 * 365 * 10));

@@ -39,6 +39,7 @@ struct Config {
     std::uint64_t link_max_bytes = 64ull << 20;  // versions by link (SPEC §3)
     int link_timeout_seconds = 30;
     bool link_allow_private = false;  // loopback and private addresses; tests only
+    bool link_keep_copy = false;      // store linked tarballs instead of pointing at them
     int unpublish_window_hours = 0;   // 0: owners may always unpublish; N: only within N hours
 };
 

@@ -175,7 +175,7 @@ http::Response post_channel(const http::Request& req, Context& ctx) {
         const auto version = model::Semver::parse(channel.substr(1)).str();
         const auto link = field_or_body(req, fields, "link");
         const auto who = form_principal(req, ctx, fields);
-        services::register_link_version(ctx.db, ctx.config, who, name, version, link);
+        services::register_link_version(ctx.db, ctx.tarballs, ctx.config, who, name, version, link);
         return done(req, ctx, name, "version " + version + " registered");
     }
     if (channel != "stable" && channel != "test") {
@@ -289,7 +289,7 @@ http::Response link_version_form(const http::Request& req, Context& ctx) {
     if (version.starts_with("v")) version.erase(0, 1);
     version = model::Semver::parse(version).str();
     const auto who = form_principal(req, ctx, fields);
-    services::register_link_version(ctx.db, ctx.config, who, name, version,
+    services::register_link_version(ctx.db, ctx.tarballs, ctx.config, who, name, version,
                                     http::find_field(fields, "link").value_or(""));
     return done(req, ctx, name, "version " + version + " registered");
 }

@@ -167,9 +167,9 @@ std::string package_json_of(const std::string& tarball) {
     throw bad_request("the linked tarball has no package/package.json");
 }
 
-void register_link_version(storage::Db& db, const Config& config, const Principal& who,
-                           const model::PackageName& name, const std::string& version,
-                           const std::string& url) {
+void register_link_version(storage::Db& db, storage::TarballStore& store, const Config& config,
+                           const Principal& who, const model::PackageName& name,
+                           const std::string& version, const std::string& url) {
     const auto tarball = fetch_link(config, url);
     rapidjson::Document manifest;
     if (!render::parse_json(manifest, package_json_of(tarball)) || !manifest.IsObject()) {
@@ -194,9 +194,19 @@ void register_link_version(storage::Db& db, const Config& config, const Principa
     in.description = std::string{render::string_member(manifest, "description")};
     in.shasum = crypto::to_hex(crypto::sha1(tarball));
     in.integrity = "sha512-" + crypto::base64_encode(crypto::sha512(tarball));
-    in.tarball_url = url;
     in.tarball_size = tarball.size();
-    (void)publish_pointer(db, config, who, in);
+    PublishOutcome outcome;
+    if (config.link_keep_copy) {  // depot keeps the bytes and serves them itself
+        in.tarball = tarball;
+        outcome = publish(db, store, config, who, in);
+    } else {
+        in.tarball_url = url;
+        outcome = publish_pointer(db, config, who, in);
+    }
+    // SPEC §3: registering a version that exists is an error, even the same bytes.
+    if (outcome == PublishOutcome::AlreadyPublished) {
+        throw conflict("version " + version + " of \"" + name.str() + "\" exists already");
+    }
 }
 
 }  // namespace depot::services

@@ -16,7 +16,8 @@ struct Config;
 }
 namespace depot::storage {
 class Db;
-}
+class TarballStore;
+}  // namespace depot::storage
 
 namespace depot::services {
 
@@ -31,8 +32,8 @@ void init_link_fetching();
 // are not one or have none.
 [[nodiscard]] std::string package_json_of(const std::string& tarball);
 
-void register_link_version(storage::Db& db, const Config& config, const Principal& who,
-                           const model::PackageName& name, const std::string& version,
-                           const std::string& url);
+void register_link_version(storage::Db& db, storage::TarballStore& store, const Config& config,
+                           const Principal& who, const model::PackageName& name,
+                           const std::string& version, const std::string& url);
 
 }  // namespace depot::services

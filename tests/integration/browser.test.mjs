@@ -1,17 +1,19 @@
 // A person in a real browser (issue 5, point 9): headless Chromium driven by
 // playwright-core walks through register, read the token, create a project,
-// publish with the project token, set stable, follow the stable link and
-// download, reset the token from the emailed link, and see the old token
-// fail; script in a package's description or README stays text. Screenshots
-// of each page, on a phone and a desktop, go to tests/artifacts/.
+// register a version by link, publish with the project token, set stable,
+// follow the stable link and download, reset the token from the emailed link,
+// and see the old token fail; script in a package's description or README
+// stays text. Screenshots of each page, on a phone and a desktop, go to
+// tests/artifacts/.
 
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
+import http from 'node:http';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
-import { makePackage } from '../lib/packages.mjs';
+import { makePackage, pack } from '../lib/packages.mjs';
 import { repo, Stack } from '../lib/stack.mjs';
 
 const chromiumPath = '/usr/bin/chromium';
@@ -21,9 +23,16 @@ describe('a person in a browser', { skip: !existsSync(chromiumPath) && 'no /usr/
   let stack;
   let browser;
   let page;
+  let tarballServer;
 
   before(async () => {
-    stack = await Stack.start({ mail: true, extraConf: 'password_iterations = 1000' });
+    stack = await Stack.start({ mail: true, extraConf: 'password_iterations = 1000\nlink_allow_private = true' });
+    const linked = await pack(await makePackage(path.join(stack.dir, 'linked'), { name: 'browser-pkg', version: '0.9.0' }));
+    tarballServer = http.createServer((req, res) => {
+      res.writeHead(req.url === '/browser-pkg-0.9.0.tgz' ? 200 : 404, { 'content-type': 'application/octet-stream' });
+      res.end(req.url === '/browser-pkg-0.9.0.tgz' ? linked : '');
+    });
+    await new Promise((r) => tarballServer.listen(0, '127.0.0.1', r));
     const { chromium } = await import('playwright-core');
     browser = await chromium.launch({
       executablePath: chromiumPath,
@@ -36,6 +45,7 @@ describe('a person in a browser', { skip: !existsSync(chromiumPath) && 'no /usr/
     await mkdir(artifacts, { recursive: true });
   });
   after(async () => {
+    tarballServer?.close();
     await browser?.close();
     await stack?.stop();
   });
@@ -80,6 +90,17 @@ describe('a person in a browser', { skip: !existsSync(chromiumPath) && 'no /usr/
     await shoot('project');
   });
 
+  test('register a version by link in the management page', async () => {
+    await page.goto(`${stack.url}/browser-pkg`);
+    const link = page.locator('form[action="/browser-pkg/-/link"]');
+    await link.locator('input[name="version"]').fill('v0.9.0');
+    await link.locator('input[name="link"]').fill(`http://127.0.0.1:${tarballServer.address().port}/browser-pkg-0.9.0.tgz`);
+    await link.locator('button[type="submit"]').click();
+    await page.waitForLoadState();
+    assert.equal(page.url(), `${stack.url}/browser-pkg`);
+    assert.match(await page.textContent('ul.versions'), /0\.9\.0/);
+  });
+
   test('publish with the project token, set stable in the page, follow the link and download', async () => {
     const home = path.join(stack.dir, 'browser-npm');
     await mkdir(home, { recursive: true });
@@ -92,11 +113,11 @@ describe('a person in a browser', { skip: !existsSync(chromiumPath) && 'no /usr/
 
     await page.goto(`${stack.url}/browser-pkg`);
     const stable = page.locator('form[action="/browser-pkg/stable"]');
-    await stable.locator('input[name="version"]').fill('v1.0.0');
+    await stable.locator('input[name="version"]').fill('v0.9.0');
     await stable.locator('button[type="submit"]').click();
     await page.waitForLoadState();
     assert.equal(page.url(), `${stack.url}/browser-pkg`);
-    assert.match(await page.textContent('ul.tags'), /stable\s+1\.0\.0/);
+    assert.match(await page.textContent('ul.tags'), /stable\s+0\.9\.0/);
 
     const download = await page.request.get(`${stack.url}/browser-pkg/stable`);
     assert.equal(download.status(), 200);

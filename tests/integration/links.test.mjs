@@ -38,6 +38,7 @@ describe('versions registered by link', () => {
     files = {
       '/good.tgz': await mk('link-pkg', '1.0.0'),
       '/v102.tgz': await mk('link-pkg', '1.0.2'),
+      '/v103.tgz': await mk('link-pkg', '1.0.3'),
       '/other-name.tgz': await mk('other-pkg', '1.0.1'),
       '/other-version.tgz': await mk('link-pkg', '2.0.0'),
       '/plain.txt': Buffer.from('just text, not a tarball'),
@@ -86,13 +87,14 @@ describe('versions registered by link', () => {
 
   test('the management page form registers a version by link too', async () => {
     const r = await stack.curl('/link-pkg/-/link', { method: 'POST', headers: { ...form, authorization: `Bearer ${pt}` },
-      data: `version=v1.0.0&link=${encodeURIComponent(`${web.base}/good.tgz`)}` });
+      data: `version=v1.0.3&link=${encodeURIComponent(`${web.base}/v103.tgz`)}` });
     assert.equal(r.status, 200, r.body);
+    assert.ok('1.0.3' in JSON.parse((await stack.curl('/link-pkg', { headers: { accept: 'application/json' } })).body).versions);
   });
 
-  test('redirects are followed; the same bytes again are fine; other bytes for a version are a 409', async () => {
+  test('redirects are followed; a version that exists is an error, also with the same bytes', async () => {
     assert.equal((await register('1.0.2', `${web.base}/moved`)).status, 200);
-    assert.equal((await register('1.0.0', `${web.base}/good.tgz`)).status, 200, 'the same bytes again is fine');
+    assert.equal((await register('1.0.0', `${web.base}/good.tgz`)).status, 409, 'SPEC §3: the version exists already');
     const other = await register('1.0.0', `${web.base}/v102.tgz`);
     assert.equal(other.status, 400, 'the linked tarball says 1.0.2');
     const home = path.join(stack.dir, 'link-pt');
@@ -146,5 +148,35 @@ describe('links to private addresses', () => {
       assert.equal(r.status, 400, link);
       assert.match(JSON.parse(r.body).error, /private|loopback|could not be downloaded/, link);
     }
+  });
+});
+
+describe('links with link_keep_copy', () => {
+  let stack;
+  let web;
+  let bytes;
+  before(async () => {
+    stack = await Stack.start({ extraConf: 'password_iterations = 1000\nlink_allow_private = true\nlink_keep_copy = true' });
+    bytes = await pack(await makePackage(path.join(stack.dir, 'keep'), { name: 'kept-pkg', version: '1.0.0' }));
+    web = await serve({ '/kept.tgz': bytes });
+  });
+  after(async () => {
+    web?.server.close();
+    await stack?.stop();
+  });
+
+  test('depot stores the bytes and serves them from its own URL', async () => {
+    const ut = JSON.parse((await stack.curl('/', { method: 'POST', headers: form, data: 'user=k%40example.com' })).body).token;
+    await stack.curl('/kept-pkg', { method: 'POST', headers: { ...form, authorization: `Bearer ${ut}` }, data: 'create' });
+    const r = await stack.curl('/kept-pkg/v1.0.0', { method: 'POST', headers: { ...form, authorization: `Bearer ${ut}` },
+      data: `link=${encodeURIComponent(`${web.base}/kept.tgz`)}` });
+    assert.equal(r.status, 200, r.body);
+    const dist = JSON.parse((await stack.curl('/kept-pkg', { headers: { accept: 'application/json' } })).body).versions['1.0.0'].dist;
+    assert.equal(dist.tarball, `${stack.url}/kept-pkg/-/kept-pkg-1.0.0.tgz`);
+    web.server.close();  // from now on only depot has the bytes
+    const got = await sh('curl', ['-sS', '--cacert', stack.ca, '-o', path.join(stack.dir, 'kept.tgz'), '-w', '%{http_code}', dist.tarball]);
+    assert.equal(got.stdout, '200');
+    const served = await (await import('node:fs/promises')).readFile(path.join(stack.dir, 'kept.tgz'));
+    assert.ok(served.equals(bytes));
   });
 });
