@@ -26,21 +26,6 @@ int int_param(const http::Fields& q, std::string_view name, int fallback, int lo
     return n;
 }
 
-// "left-pad util" → "left* pad* util*": words are runs of letters and digits.
-std::string boolean_query(std::string_view text) {
-    std::string out, word;
-    for (const char ch : std::string{text} + " ") {
-        const char c = static_cast<char>(ch >= 'A' && ch <= 'Z' ? ch - 'A' + 'a' : ch);
-        if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
-            word.push_back(c);
-        } else if (!word.empty()) {
-            out += (out.empty() ? "" : " ") + word + "*";
-            word.clear();
-        }
-    }
-    return out;
-}
-
 const rapidjson::Value* member(const rapidjson::Value& v, const char* key) {
     if (!v.IsObject()) return nullptr;
     const auto it = v.FindMember(key);
@@ -114,7 +99,7 @@ http::Response search(const http::Request& req, Context& ctx) {
     if (text.size() > 256) throw bad_request("the search text is longer than 256 characters");
     const int size = int_param(q, "size", 20, 1, 250);
     const int from = int_param(q, "from", 0, 0, 100000);
-    const auto query = boolean_query(text);
+    const auto query = storage::fulltext_query(text);
     std::vector<storage::SearchHit> hits;
     int total = 0;
     if (!query.empty()) {

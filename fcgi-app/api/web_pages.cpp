@@ -37,21 +37,6 @@ int page_number(const http::Fields& q) {
     return n;
 }
 
-// "left-pad util" → "left* pad* util*", as /-/v1/search does.
-std::string words_of(std::string_view text) {
-    std::string out, word;
-    for (const char ch : std::string{text} + " ") {
-        const char c = static_cast<char>(ch >= 'A' && ch <= 'Z' ? ch - 'A' + 'a' : ch);
-        if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
-            word.push_back(c);
-        } else if (!word.empty()) {
-            out += (out.empty() ? "" : " ") + word + "*";
-            word.clear();
-        }
-    }
-    return out;
-}
-
 }  // namespace
 
 // GET / — the newest packages, or search results for ?q=.
@@ -67,7 +52,7 @@ http::Response home(const http::Request& req, Context& ctx) {
         for (const auto& p : packages.list_recent(kPerPage + 1, offset)) {
             home.packages.push_back({p.name, p.description, p.latest, p.modified});
         }
-    } else if (const auto words = words_of(home.query); !words.empty()) {
+    } else if (const auto words = storage::fulltext_query(home.query); !words.empty()) {
         for (const auto& h : packages.search(home.query, words, kPerPage + 1, offset, 0)) {
             home.packages.push_back({h.name, h.description, "", h.modified});
         }

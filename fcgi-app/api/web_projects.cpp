@@ -75,6 +75,12 @@ http::Response done(const http::Request& req, Context& ctx, const model::Package
     return private_json(200, w.str());
 }
 
+// "v1.0.3" (SPEC §3's version tags) or "1.0.3" → "1.0.3"; 400 otherwise.
+std::string version_tag(std::string_view text) {
+    if (text.starts_with("v")) text.remove_prefix(1);
+    return model::Semver::parse(text).str();
+}
+
 std::string field_or_body(const http::Request& req, const http::Fields& fields,
                           std::string_view field) {
     if (auto v = http::find_field(fields, field)) return *v;
@@ -181,9 +187,7 @@ http::Response post_channel(const http::Request& req, Context& ctx) {
     if (channel != "stable" && channel != "test") {
         throw not_found("the channels are stable, test and nightly; versions are vX.Y.Z");
     }
-    auto tag = field_or_body(req, fields, "version");
-    if (tag.starts_with("v")) tag.erase(0, 1);
-    const auto version = model::Semver::parse(tag).str();
+    const auto version = version_tag(field_or_body(req, fields, "version"));
     const auto who = form_principal(req, ctx, fields);
     services::set_dist_tag(ctx.db, ctx.config, who, name, channel, version);
     return done(req, ctx, name, channel + " is now " + version);
@@ -251,9 +255,7 @@ http::Response change_owner_form(const http::Request& req, Context& ctx) {
 http::Response deprecate_form(const http::Request& req, Context& ctx) {
     const auto name = model::PackageName::parse(req.param("pkg"));
     const auto fields = parse_fields(req);
-    auto version = http::find_field(fields, "version").value_or("");
-    if (version.starts_with("v")) version.erase(0, 1);
-    version = model::Semver::parse(version).str();
+    const auto version = version_tag(http::find_field(fields, "version").value_or(""));
     const auto who = form_principal(req, ctx, fields);
     services::deprecate_version(ctx.db, ctx.config, who, name, version,
                                 http::find_field(fields, "message").value_or(""));
@@ -285,9 +287,7 @@ namespace depot::api {
 http::Response link_version_form(const http::Request& req, Context& ctx) {
     const auto name = model::PackageName::parse(req.param("pkg"));
     const auto fields = parse_fields(req);
-    auto version = http::find_field(fields, "version").value_or("");
-    if (version.starts_with("v")) version.erase(0, 1);
-    version = model::Semver::parse(version).str();
+    const auto version = version_tag(http::find_field(fields, "version").value_or(""));
     const auto who = form_principal(req, ctx, fields);
     services::register_link_version(ctx.db, ctx.tarballs, ctx.config, who, name, version,
                                     http::find_field(fields, "link").value_or(""));

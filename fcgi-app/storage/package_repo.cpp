@@ -275,3 +275,21 @@ void PackageRepo::save_nightly(std::uint64_t id, std::string_view url) {
 }
 
 }  // namespace depot::storage
+
+namespace depot::storage {
+
+std::string fulltext_query(std::string_view text) {
+    std::string out, word;
+    for (const char ch : std::string{text} + " ") {
+        const char c = static_cast<char>(ch >= 'A' && ch <= 'Z' ? ch - 'A' + 'a' : ch);
+        if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
+            word.push_back(c);
+        } else if (!word.empty()) {
+            out += (out.empty() ? "" : " ") + word + "*";
+            word.clear();
+        }
+    }
+    return out;
+}
+
+}  // namespace depot::storage

@@ -51,6 +51,10 @@ struct SearchHit {
     std::string packument;  // the stored full document, for version/keywords/links
 };
 
+// Free text as a MySQL boolean FULLTEXT query: "Left-pad util" → "left* pad* util*"
+// (words are runs of letters and digits; nothing else reaches the query).
+[[nodiscard]] std::string fulltext_query(std::string_view text);
+
 class PackageRepo {
   public:
     explicit PackageRepo(Db& db) : db_{db} {}
