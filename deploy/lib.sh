@@ -21,6 +21,14 @@ render_template() {
 # nginx takes the same K/M/G suffixes as depot.conf.
 nginx_size() { printf '%s' "$1"; }
 
+# The site's per-address request limits (nginx limit_req) for the routes
+# that check passwords, as render_template arguments. Defaults are for
+# production; DEPOT_NGINX_{LOGIN,BASIC}_{RATE,BURST} override them.
+nginx_limits() {
+    printf '%s ' LOGIN_RATE "${DEPOT_NGINX_LOGIN_RATE:-2r/s}" LOGIN_BURST "${DEPOT_NGINX_LOGIN_BURST:-20}" \
+        BASIC_RATE "${DEPOT_NGINX_BASIC_RATE:-50r/s}" BASIC_BURST "${DEPOT_NGINX_BASIC_BURST:-500}"
+}
+
 pid_alive() {
     [ -s "$1" ] && kill -0 "$(cat "$1")" 2> /dev/null
 }

@@ -106,6 +106,13 @@ log::Level parse_level(const std::string& key, const std::string& v) {
     throw ConfigError(key, "'" + v + "' is not one of error, warn, info, debug");
 }
 
+// A whole-number key stored in one int member of Config, checked against [lo, hi].
+auto int_key(int Config::*member, long long lo, long long hi) {
+    return [member, lo, hi](Config& c, const std::string& k, const std::string& v) {
+        c.*member = static_cast<int>(parse_int(k, v, lo, hi));
+    };
+}
+
 struct Key {
     const char* name;
     std::function<void(Config&, const std::string& key, const std::string& value)> set;
@@ -174,7 +181,8 @@ const std::vector<Key>& keys() {
                               const std::string& v) { c.link_max_bytes = parse_size(k, v); }},
         {"link_timeout_seconds",
          [](Config& c, const std::string& k, const std::string& v) {
-             c.link_timeout_seconds = static_cast<int>(parse_int(k, v, 1, 600));
+             // below nginx's fastcgi_read_timeout (120 s), so the client is answered
+             c.link_timeout_seconds = static_cast<int>(parse_int(k, v, 1, 100));
          }},
         {"link_allow_private",
          [](Config& c, const std::string& k, const std::string& v) {
@@ -192,6 +200,27 @@ const std::vector<Key>& keys() {
          [](Config& c, const std::string& k, const std::string& v) {
              c.unpublish_window_hours = static_cast<int>(parse_int(k, v, 0, 24 * 365 * 10));
          }},
+        {"auth_cache_seconds", int_key(&Config::auth_cache_seconds, 0, 3600)},
+        {"auth_checks_per_address", int_key(&Config::auth_checks_per_address, 1, 100000)},
+        {"auth_checks_per_name", int_key(&Config::auth_checks_per_name, 1, 100000)},
+        {"auth_concurrency", int_key(&Config::auth_concurrency, 0, 512)},
+        {"mails_per_address", int_key(&Config::mails_per_address, 1, 100000)},
+        {"mails_per_email", int_key(&Config::mails_per_email, 1, 100000)},
+        {"signups_per_address", int_key(&Config::signups_per_address, 1, 100000)},
+        {"web_logins_per_address", int_key(&Config::web_logins_per_address, 1, 100000)},
+        {"links_per_user", int_key(&Config::links_per_user, 1, 100000)},
+        {"tarball_max_entries",
+         [](Config& c, const std::string& k, const std::string& v) {
+             c.tarball_max_entries = static_cast<std::uint64_t>(parse_int(k, v, 1, 10000000));
+         }},
+        {"tarball_max_inflated",
+         [](Config& c, const std::string& k, const std::string& v) {
+             c.tarball_max_inflated = parse_size(k, v);
+         }},
+        {"tarball_max_seconds", int_key(&Config::tarball_max_seconds, 1, 100)},
+        {"readme_max_bytes", [](Config& c, const std::string& k,
+                                const std::string& v) { c.readme_max_bytes = parse_size(k, v); }},
+        {"readme_render_ms", int_key(&Config::readme_render_ms, 10, 60000)},
         {"password_iterations",
          [](Config& c, const std::string& k, const std::string& v) {
              c.password_iterations = static_cast<int>(parse_int(k, v, 1000, 10000000));
@@ -257,6 +286,10 @@ Config parse_config(std::string_view text, const Environment& env) {
     }
     if (!c.db_password_file.empty()) {
         c.db_password = read_secret_file("db_password_file", c.db_password_file);
+    }
+    if (c.tarball_max_seconds + c.link_timeout_seconds > 110) {
+        throw ConfigError("tarball_max_seconds",
+                          "with link_timeout_seconds it must stay under nginx's 120 s");
     }
     if (c.workers == 0) {
         const unsigned cores = std::max(1u, std::thread::hardware_concurrency());

@@ -41,6 +41,26 @@ struct Config {
     bool link_allow_private = false;  // loopback and private addresses; tests only
     bool link_keep_copy = false;      // store linked tarballs instead of pointing at them
     int unpublish_window_hours = 0;   // 0: owners may always unpublish; N: only within N hours
+
+    // Abuse limits (issue 8). Counters live in MySQL, shared by every worker and host.
+    int auth_cache_seconds = 300;      // a right Basic password is re-checked after this; 0: always
+    int auth_checks_per_address = 30;  // password hashes per client address per minute
+    int auth_checks_per_name = 10;     // password hashes per account name per minute
+    int auth_concurrency = 0;          // password hashes at once per process; 0: half the workers
+    int mails_per_address = 10;        // registration and reset mails per client address per hour
+    int mails_per_email = 3;           // the same, per email address per hour
+    int signups_per_address = 20;      // accounts created per client address per hour
+    int web_logins_per_address = 60;   // npm web logins started per client address per hour
+    int links_per_user = 60;           // versions registered by link per account per hour
+
+    // What a published tarball may cost to read (issue 8: every tarball is read before storing).
+    std::uint64_t tarball_max_entries = 100000;
+    std::uint64_t tarball_max_inflated = 1ull << 30;
+    int tarball_max_seconds = 30;
+
+    // READMEs: truncated as npm does, rendered once at publish under a CPU budget.
+    std::uint64_t readme_max_bytes = 64ull << 10;
+    int readme_render_ms = 1000;
 };
 
 class ConfigError : public std::runtime_error {

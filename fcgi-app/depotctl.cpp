@@ -4,6 +4,8 @@
 //   depotctl [--config PATH] check-config   validate the configuration
 //   depotctl [--config PATH] log [--package NAME] [--user NAME] [--limit N]
 //   depotctl [--config PATH] advisory add NAME RANGE SEVERITY TITLE [URL]
+//   depotctl [--config PATH] scope set SCOPE USER [developer|admin|owner] | rm SCOPE USER | ls
+//   SCOPE depotctl [--config PATH] user NAME|EMAIL depotctl [--config PATH] render-readmes
 
 #include <algorithm>
 #include <cstdio>
@@ -15,8 +17,13 @@
 #include "config.hpp"
 #include "error.hpp"
 #include "model/package_name.hpp"
+#include "render/markdown.hpp"
+#include "services/readme.hpp"
+#include "services/scopes.hpp"
 #include "storage/db.hpp"
 #include "storage/migrations.hpp"
+#include "storage/token_repo.hpp"
+#include "storage/user_repo.hpp"
 #include "storage/version_repo.hpp"
 
 namespace {
@@ -31,7 +38,13 @@ constexpr const char* kUsage =
     "                   who did what and when, newest first, from the change log\n"
     "  advisory add NAME RANGE SEVERITY TITLE [URL]\n"
     "                   record an advisory that npm audit reports for NAME\n"
-    "                   (SEVERITY: info, low, moderate, high, critical)\n";
+    "                   (SEVERITY: info, low, moderate, high, critical)\n"
+    "  scope set SCOPE USER [developer|admin|owner]\n"
+    "  scope rm SCOPE USER\n"
+    "  scope ls SCOPE   who may publish new packages in @SCOPE (as npm org set|rm|ls)\n"
+    "  user NAME|EMAIL  an account: name, email, when made, how many live tokens\n"
+    "  render-readmes   render the READMEs of versions stored before READMEs were\n"
+    "                   rendered at publish (they show as plain text until then)\n";
 
 std::vector<std::string> positional(int argc, char** argv) {
     std::vector<std::string> out;
@@ -91,10 +104,86 @@ int add_advisory(depot::storage::Db& db, const std::vector<std::string>& args) {
     return 0;
 }
 
+int scope_command(depot::storage::Db& db, const std::vector<std::string>& args) {
+    namespace services = depot::services;
+    const auto usage = [] {
+        std::fputs(
+            "usage: depotctl scope set SCOPE USER [developer|admin|owner] | rm SCOPE USER | "
+            "ls SCOPE\n",
+            stderr);
+        return 2;
+    };
+    if (args.size() < 3) return usage();
+    std::string scope = args[2];
+    if (scope.starts_with("@")) scope.erase(0, 1);
+    (void)depot::model::PackageName::parse("@" + scope + "/x");
+    if (args[1] == "set" && (args.size() == 4 || args.size() == 5)) {
+        const auto role = args.size() == 5 ? args[4] : "owner";
+        const auto n = services::set_scope_member(db, nullptr, scope, args[3], role);
+        std::cout << args[3] << " is " << role << " of @" << scope << " (" << n << " members)\n";
+        return 0;
+    }
+    if (args[1] == "rm" && args.size() == 4) {
+        const auto n = services::remove_scope_member(db, nullptr, scope, args[3]);
+        std::cout << args[3] << " left @" << scope << " (" << n << " members)\n";
+        return 0;
+    }
+    if (args[1] == "ls" && args.size() == 3) {
+        for (const auto& m : services::list_scope_members(db, nullptr, scope)) {
+            std::cout << (m.name.empty() ? "(user #" + std::to_string(m.user_id) + ")" : m.name)
+                      << " - " << m.role << "\n";
+        }
+        return 0;
+    }
+    return usage();
+}
+
+// Ops see what the registry hides from everyone else: the email.
+int show_user(depot::storage::Db& db, const std::vector<std::string>& args) {
+    if (args.size() != 2) {
+        std::fputs("usage: depotctl user NAME|EMAIL\n", stderr);
+        return 2;
+    }
+    depot::storage::UserRepo users{db};
+    const auto u = args[1].find('@') != std::string::npos ? users.find_by_email(args[1])
+                                                          : users.find_by_name(args[1]);
+    if (!u) {
+        std::fprintf(stderr, "depotctl user: no account %s\n", args[1].c_str());
+        return 1;
+    }
+    std::cout << "name: " << (u->name.empty() ? "-" : u->name) << "\nemail: " << u->email
+              << "\ncreated: " << u->created << "\npassword: "
+              << (u->password_hash.empty() && u->legacy_sha.empty() ? "none" : "set")
+              << "\nlive user tokens: "
+              << depot::storage::TokenRepo{db}.list_for_user(u->id, "user").size() << "\n";
+    return 0;
+}
+
+int render_readmes(depot::storage::Db& db, const depot::Config& config) {
+    depot::storage::VersionRepo versions{db};
+    int done = 0;
+    for (;;) {
+        const auto batch = versions.list_unrendered_readmes(100);
+        if (batch.empty()) break;
+        for (const auto& [id, readme] : batch) {
+            const auto cut = depot::services::truncate_readme(readme, config.readme_max_bytes);
+            // Over the budget: an empty HTML, and the page shows the text.
+            versions.save_readme_html(id, depot::services::render_readme(config, cut));
+            ++done;
+        }
+    }
+    std::cout << done << " README" << (done == 1 ? "" : "s") << " rendered\n";
+    return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
     using namespace depot;
+    // services/readme runs this binary as a time-limited Markdown renderer.
+    if (argc == 2 && std::string_view{argv[1]} == "--render-markdown") {
+        return render::run_markdown_filter();
+    }
     const auto args = positional(argc, argv);
     if (args.empty() || args[0] == "--help" || args[0] == "help") {
         std::fputs(kUsage, args.empty() ? stderr : stdout);
@@ -124,6 +213,9 @@ int main(int argc, char** argv) {
         }
         if (cmd == "log") return print_log(db, args);
         if (cmd == "advisory") return add_advisory(db, args);
+        if (cmd == "scope") return scope_command(db, args);
+        if (cmd == "user") return show_user(db, args);
+        if (cmd == "render-readmes") return render_readmes(db, config);
         if (cmd == "schema-version") {
             const auto v = storage::schema_version(db);
             std::cout << (v ? std::to_string(*v) : "none") << "\n";

@@ -19,10 +19,17 @@ class HttpError : public std::runtime_error {
     // npm picks its hint from this header on a 401 (protocol §1.5): "Basic" for a
     // bad password, "Bearer" for a bad token.
     const std::string& www_authenticate() const noexcept { return www_authenticate_; }
+    // Seconds a 429 or 503 asks the client to wait (a Retry-After header); 0: none.
+    int retry_after() const noexcept { return retry_after_; }
+    HttpError& with_retry_after(int seconds) noexcept {
+        retry_after_ = seconds;
+        return *this;
+    }
 
   private:
     int status_;
     std::string www_authenticate_;
+    int retry_after_ = 0;
 };
 
 inline HttpError bad_request(std::string m) { return {400, std::move(m)}; }
@@ -34,5 +41,8 @@ inline HttpError not_found(std::string m) { return {404, std::move(m)}; }
 inline HttpError conflict(std::string m) { return {409, std::move(m)}; }
 inline HttpError payload_too_large(std::string m) { return {413, std::move(m)}; }
 inline HttpError unavailable(std::string m) { return {503, std::move(m)}; }
+inline HttpError too_many_requests(std::string m, int retry_after_seconds) {
+    return std::move(HttpError{429, std::move(m)}.with_retry_after(retry_after_seconds));
+}
 
 }  // namespace depot

@@ -14,8 +14,10 @@
 #include "config.hpp"
 #include "fcgi/worker_pool.hpp"
 #include "log.hpp"
+#include "render/markdown.hpp"
 #include "render/views.hpp"
 #include "services/link_versions.hpp"
+#include "services/passwords.hpp"
 #include "storage/db.hpp"
 #include "storage/tarball_store.hpp"
 
@@ -35,11 +37,12 @@ struct WorkerState {
     depot::api::Context ctx;
 
     WorkerState(sql::Driver& driver, const depot::Config& config,
-                const depot::render::ViewSources& sources, depot::storage::TarballStore& tarballs)
+                const depot::render::ViewSources& sources, depot::storage::TarballStore& tarballs,
+                depot::services::PasswordChecks& passwords)
         : scope{driver},
           db{driver, depot::storage::settings_from(config)},
           views{sources},
-          ctx{config, db, views, tarballs} {}
+          ctx{config, db, views, tarballs, passwords} {}
 };
 
 bool has_flag(int argc, char** argv, const char* flag) {
@@ -53,6 +56,10 @@ bool has_flag(int argc, char** argv, const char* flag) {
 
 int main(int argc, char** argv) {
     using namespace depot;
+    // services/readme runs this binary as a time-limited Markdown renderer.
+    if (argc == 2 && std::strcmp(argv[1], "--render-markdown") == 0) {
+        return render::run_markdown_filter();
+    }
     if (has_flag(argc, argv, "--help") || has_flag(argc, argv, "-h")) {
         std::fputs(kUsage, stdout);
         return 0;
@@ -98,11 +105,15 @@ int main(int argc, char** argv) {
     }
 
     services::init_link_fetching();
+    services::PasswordChecks passwords{config};
     sql::Driver& driver = storage::driver();
     const api::Dispatcher dispatcher;
     fcgi::WorkerPool pool{
-        listen_fd, config.workers, config.max_body_bytes, [&]() -> fcgi::RequestHandler {
-            auto state = std::make_shared<WorkerState>(driver, config, view_sources, tarballs);
+        listen_fd, config.workers,
+        [&](const http::Request& r) { return dispatcher.body_limit(r, config.max_body_bytes); },
+        [&]() -> fcgi::RequestHandler {
+            auto state =
+                std::make_shared<WorkerState>(driver, config, view_sources, tarballs, passwords);
             return [state, &dispatcher](http::Request& req) {
                 return dispatcher.handle(req, state->ctx);
             };

@@ -12,14 +12,18 @@ class TarballStore;
 namespace depot::render {
 class Views;
 }
+namespace depot::services {
+class PasswordChecks;
+}
 
 namespace depot::api {
 
 struct Context {
     const Config& config;
-    storage::Db& db;                  // this thread's connection
-    render::Views& views;             // this thread's compiled views
-    storage::TarballStore& tarballs;  // shared; thread-safe
+    storage::Db& db;                      // this thread's connection
+    render::Views& views;                 // this thread's compiled views
+    storage::TarballStore& tarballs;      // shared; thread-safe
+    services::PasswordChecks& passwords;  // shared; thread-safe
 };
 
 }  // namespace depot::api

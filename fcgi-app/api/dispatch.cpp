@@ -1,5 +1,6 @@
 #include "api/dispatch.hpp"
 
+#include <algorithm>
 #include <random>
 
 #include "api/errors.hpp"
@@ -44,11 +45,18 @@ void add_security_headers(const http::Request& req, http::Response& resp) {
     }
 }
 
-// The path for a log line, without the secrets some paths carry.
+// The path for a log line, without the secrets some paths carry. Judged on
+// the decoded segments the router sees, so "/%2d/user/token/…" is caught too.
 std::string loggable_path(std::string_view path) {
+    std::string decoded;
+    try {
+        for (const auto& seg : http::split_path(path)) decoded += "/" + seg;
+    } catch (const HttpError&) {
+        return "[a malformed path]";
+    }
     for (const std::string_view secret :
          {"/-/user/token/", "/-/npm/v1/tokens/token/", "/-/v1/done/", "/-/v1/login/"}) {
-        if (path.starts_with(secret)) return std::string{secret} + "[redacted]";
+        if (decoded.starts_with(secret)) return std::string{secret} + "[redacted]";
     }
     return std::string{path};
 }
@@ -83,6 +91,16 @@ http::Response Dispatcher::route(http::Request& req, Context& ctx) const {
     return table_[m.index].handler(req, ctx);
 }
 
+std::uint64_t Dispatcher::body_limit(const http::Request& req, std::uint64_t max_body) const {
+    try {
+        const auto m = router_.match(req.method, http::split_path(req.raw_path));
+        if (m.kind != http::Match::Kind::Found) return std::min(kFormBody, max_body);
+        return std::min(table_[m.index].max_body, max_body);
+    } catch (const HttpError&) {
+        return std::min(kFormBody, max_body);  // a bad path: the handler answers 400 anyway
+    }
+}
+
 http::Response Dispatcher::handle(http::Request& req, Context& ctx) const {
     if (req.request_id.empty()) req.request_id = make_request_id();
     http::Response resp;
@@ -91,9 +109,20 @@ http::Response Dispatcher::handle(http::Request& req, Context& ctx) const {
             resp = route(req, ctx);
         } catch (const HttpError& e) {
             resp = render_error(req, ctx, e.status(), e.what(), e.www_authenticate());
+            if (e.retry_after() > 0) resp.set("Retry-After", std::to_string(e.retry_after()));
         } catch (...) {
             const auto ep = std::current_exception();
-            if (storage::is_connection_lost(ep)) {
+            if (storage::is_invalid_text(ep)) {
+                // A safety net: text the database will not store or compare
+                // (invalid UTF-8, a collation clash, too long) is the client's
+                // mistake, never a 500 (review L7). Logged: a check upstream was missed.
+                log::warn(req.method_text + " " + loggable_path(req.raw_path) +
+                              " refused by the database: " + storage::describe(ep),
+                          req.request_id);
+                resp = render_error(req, ctx, 400,
+                                    "the request holds text this registry cannot store "
+                                    "(invalid UTF-8, or too long)");
+            } else if (storage::is_connection_lost(ep)) {
                 ctx.db.reset();
                 if (attempt == 0 && req.is_safe()) {
                     log::warn("database connection lost; reconnecting and retrying",

@@ -19,6 +19,8 @@ class Dispatcher {
     explicit Dispatcher(const std::vector<Route>& table = routes());
 
     [[nodiscard]] http::Response handle(http::Request& req, Context& ctx) const;
+    // The largest body the route of req takes (its method and path), at most max_body.
+    [[nodiscard]] std::uint64_t body_limit(const http::Request& req, std::uint64_t max_body) const;
 
   private:
     [[nodiscard]] http::Response route(http::Request& req, Context& ctx) const;

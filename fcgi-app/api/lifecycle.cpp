@@ -15,6 +15,7 @@
 #include "model/package_name.hpp"
 #include "model/semver.hpp"
 #include "render/json.hpp"
+#include "services/access.hpp"
 #include "services/auth.hpp"
 #include "storage/db.hpp"
 #include "storage/package_repo.hpp"
@@ -25,8 +26,7 @@ namespace depot::api {
 namespace {
 
 services::Principal login(const http::Request& req, Context& ctx) {
-    return services::require_login(ctx.db, ctx.config, req.header("authorization"),
-                                   req.remote_addr);
+    return require_caller(req, ctx);
 }
 
 // A package the caller may read, else 404 (restricted names do not leak).
@@ -169,16 +169,15 @@ http::Response list_org_packages(const http::Request&, Context&) {
 // GET /-/user/{name}/package — what a user owns; restricted ones only to themselves.
 http::Response list_user_packages(const http::Request& req, Context& ctx) {
     const auto name = model::parse_user_name(req.param("name"));
-    const auto who =
-        services::authenticate(ctx.db, ctx.config, req.header("authorization"), req.remote_addr);
+    const auto who = caller(req, ctx);
     const auto user = storage::UserRepo{ctx.db}.find_by_name(name);
     if (!user) throw not_found("no user named \"" + name + "\"");
-    const bool self = who && who->user_id == user->id;
     storage::PackageRepo packages{ctx.db};
     render::JsonWriter w;
     w.begin_object();
     for (const auto& [pkg, permission] : packages.list_owned(user->id)) {
-        if (self || packages.find(pkg)->access == "public") w.field(pkg, permission);
+        const auto row = packages.find(pkg);
+        if (row && services::can_read(ctx.db, who, row->id, row->access)) w.field(pkg, permission);
     }
     w.end_object();
     return private_json(200, w.str());
@@ -205,9 +204,9 @@ http::Response list_changes(const http::Request& req, Context& ctx) {
     const auto since = u64_param(q, "since", 0, ~0ull >> 1);
     const auto limit = static_cast<int>(u64_param(q, "limit", 100, 1000));
     if (limit == 0) throw bad_request("limit must be at least 1");
-    const auto who =
-        services::authenticate(ctx.db, ctx.config, req.header("authorization"), req.remote_addr);
-    const auto rows = storage::ChangeRepo{ctx.db}.list_since(since, limit, who ? who->user_id : 0);
+    const auto reader = services::reader_of(caller(req, ctx));
+    const auto rows =
+        storage::ChangeRepo{ctx.db}.list_since(since, limit, reader.user_id, reader.package_id);
     render::JsonWriter w;
     w.begin_object().key("results").begin_array();
     std::uint64_t last = since;
@@ -243,23 +242,20 @@ http::Response audit_bulk(const http::Request& req, Context& ctx) {
     storage::AdvisoryRepo advisories{ctx.db};
     render::JsonWriter w;
     if (doc.MemberCount() > 10000) throw bad_request("an audit asks about at most 10000 packages");
-    const auto who =
-        services::authenticate(ctx.db, ctx.config, req.header("authorization"), req.remote_addr);
+    const auto who = caller(req, ctx);
     storage::PackageRepo packages{ctx.db};
     w.begin_object();
     for (auto it = doc.MemberBegin(); it != doc.MemberEnd(); ++it) {
         const std::string name{it->name.GetString(), it->name.GetStringLength()};
-        if (name.size() > 214) continue;
+        // Not a package name (non-ASCII, too long…): nothing can be known of it (review L7).
+        if (!model::PackageName::valid(name)) continue;
         auto list = advisories.list_for(name);
         if (list.empty()) continue;
         // Advisories of a restricted package would tell strangers it exists.
         if (const auto pkg = packages.find(name);
-            pkg && pkg->access == "restricted" &&
-            (!who || !packages.is_owner(pkg->id, who->user_id))) {
+            pkg && !services::can_read(ctx.db, who, pkg->id, pkg->access)) {
             continue;
         }
-
-        if (list.empty()) continue;
         w.key(name).begin_array();
         for (const auto& a : list) {
             w.begin_object().key("id").integer(static_cast<long long>(a.id));

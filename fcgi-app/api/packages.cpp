@@ -9,6 +9,7 @@
 #include "model/package_name.hpp"
 #include "model/semver.hpp"
 #include "render/json.hpp"
+#include "services/access.hpp"
 #include "services/auth.hpp"
 #include "services/publish.hpp"
 #include "storage/db.hpp"
@@ -17,14 +18,12 @@
 
 namespace depot::api {
 
-// A restricted package exists only for its owners: everyone else gets the
-// same 404 as for a name that was never published, so names do not leak.
+// A restricted package exists only for those who may read it (services/access):
+// everyone else gets the same 404 as for a name that was never published.
 void require_read_access(const http::Request& req, Context& ctx, std::uint64_t package_id,
                          std::string_view access, std::string_view name) {
     if (access != "restricted") return;
-    const auto who =
-        services::authenticate(ctx.db, ctx.config, req.header("authorization"), req.remote_addr);
-    if (!who || !storage::PackageRepo{ctx.db}.is_owner(package_id, who->user_id)) {
+    if (!services::can_read(ctx.db, caller(req, ctx), package_id, access)) {
         throw not_found("package \"" + std::string{name} + "\" not found");
     }
 }
@@ -118,14 +117,12 @@ http::Response publish(const http::Request& req, Context& ctx) {
     const auto name = model::PackageName::parse(req.param("pkg"));
     // Log in before looking at the name: what follows must not tell strangers
     // whether a restricted package exists.
-    const auto who =
-        services::require_login(ctx.db, ctx.config, req.header("authorization"), req.remote_addr);
+    const auto who = require_caller(req, ctx);
     // Without attachment data it is a metadata change to a package the caller
     // can see; otherwise the publish parser says what is missing.
     if (!is_publish_body(req.body)) {
-        storage::PackageRepo packages{ctx.db};
-        const auto pkg = packages.find(name.str());
-        if (pkg && (pkg->access != "restricted" || packages.is_owner(pkg->id, who.user_id))) {
+        const auto pkg = storage::PackageRepo{ctx.db}.find(name.str());
+        if (pkg && services::can_read(ctx.db, who, pkg->id, pkg->access)) {
             return update_package(req, ctx, name, who);
         }
     }

@@ -143,12 +143,9 @@ services::PublishInput parse_publish_body(const model::PackageName& url_name,
     refuse_duplicate_keys(doc, "the publish body");
     const auto& [vkey, manifest] = *versions->MemberBegin();
     refuse_duplicate_keys(manifest, "the version manifest");
-    const auto version = model::Semver::parse(sv(vkey)).str();
     // npm's semver ignores build metadata: "1.0.0+x" would install as 1.0.0
     // with other bytes (SPEC §5). npm itself strips it before publishing.
-    if (version.find('+') != std::string::npos) {
-        throw bad_request("version " + version + " has build metadata (+...); publish it without");
-    }
+    const auto version = model::parse_publish_version(sv(vkey)).str();
 
     if (!manifest.IsObject()) throw bad_request("the version manifest must be an object");
     const auto* mname = member(manifest, "name");
@@ -160,9 +157,9 @@ services::PublishInput parse_publish_body(const model::PackageName& url_name,
         throw bad_request("the version manifest names another version");
     }
 
-    services::PublishInput in{
-        url_name, version, sanitized_manifest(manifest), "latest", {}, {}, {}, {}, {}, {}, {},
-        {},       0};
+    services::PublishInput in{url_name, version};
+    in.manifest = sanitized_manifest(manifest);
+    in.tag = "latest";
     if (const auto* tags = member(doc, "dist-tags")) {
         if (!tags->IsObject() || tags->MemberCount() > 1)
             throw bad_request("dist-tags must name one tag");

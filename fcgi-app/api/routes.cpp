@@ -7,12 +7,14 @@ namespace depot::api {
 const std::vector<Route>& routes() {
     using enum http::Method;
     static const std::vector<Route> kRoutes{
-        {Get, "/", home},                          // the package list and forms (SPEC §3)
-        {Post, "/", post_home},                    // register, or mail a reset link
-        {Get, "/-reset", complete_reset},          // the link in the reset mail
-        {Post, "/-/account", set_npm_login_form},  // a web account's npm name and password
-        {Get, "/-/ping", ping},                    // npm ping, npm doctor
-        {Get, "/-/health", health},                // load balancers, ops
+        {Get, "/", home},                           // the package list and forms (SPEC §3)
+        {Post, "/", post_home},                     // register, or mail a reset link
+        {Get, "/-confirm", show_confirmation},      // the link in the registration mail
+        {Post, "/-confirm", confirm_registration},  // its button: the account is made
+        {Get, "/-reset", show_reset},               // the link in the reset mail
+        {Post, "/-reset", complete_reset},          // its button: new token, old ones die
+        {Get, "/-/ping", ping},                     // npm ping, npm doctor
+        {Get, "/-/health", health},                 // load balancers, ops
 
         {Put, "/-/user/{couch_id}", add_user},   // npm adduser, npm login --auth-type=legacy
         {Get, "/-/user/{couch_id}", show_user},  // login 409 path, npm owner
@@ -39,15 +41,18 @@ const std::vector<Route>& routes() {
         {Get, "/-/package/{pkg}/visibility", show_visibility},          // npm access get status
         {Post, "/-/package/{pkg}/access", change_access},               // npm access set status
         {Get, "/-/package/{pkg}/collaborators",
-         list_collaborators},                                      // npm access list collaborators
-        {Get, "/-/org/{scope}/package", list_org_packages},        // npm access list packages
-        {Get, "/-/user/{name}/package", list_user_packages},       // ... its fallback
-        {Get, "/-/_view/starredByUser", starred_by_user},          // npm stars
-        {Get, "/-/changes", list_changes},                         // mirrors, caches
-        {Post, "/-/npm/v1/security/advisories/bulk", audit_bulk},  // npm audit, install
+         list_collaborators},                                 // npm access list collaborators
+        {Get, "/-/org/{scope}/package", list_org_packages},   // npm access list packages
+        {Put, "/-/org/{scope}/user", set_org_member},         // npm org set
+        {Delete, "/-/org/{scope}/user", remove_org_member},   // npm org rm
+        {Get, "/-/org/{scope}/user", list_org_members},       // npm org ls
+        {Get, "/-/user/{name}/package", list_user_packages},  // ... its fallback
+        {Get, "/-/_view/starredByUser", starred_by_user},     // npm stars
+        {Get, "/-/changes", list_changes},                    // mirrors, caches
+        {Post, "/-/npm/v1/security/advisories/bulk", audit_bulk, kAuditBody},  // npm audit
 
         {Get, "/{pkg}", show_package},                    // npm install, view (packument)
-        {Put, "/{pkg}", publish},                         // npm publish
+        {Put, "/{pkg}", publish, kDocumentBody},          // npm publish, deprecate, star
         {Post, "/{pkg}", create_project_form},            // create a project (SPEC §3)
         {Get, "/{pkg}/-/{file}", download_tarball},       // npm install (tarball)
         {Get, "/{pkg}/v/{version}", show_version_page},   // a version's page (browsers)
@@ -55,12 +60,13 @@ const std::vector<Route>& routes() {
         {Post, "/{pkg}/-/owners", change_owner_form},     // owners (user token only)
         {Post, "/{pkg}/-/deprecate", deprecate_form},     // deprecate a version
         {Post, "/{pkg}/-/link", link_version_form},       // a version by link, from the page
+        {Post, "/{pkg}/-/session", adopt_token},          // a ?ut=/?pt= link's button
         {Post, "/{pkg}/{channel}", post_channel},         // stable, test, nightly (SPEC §3)
 
-        {Delete, "/{pkg}/-/{file}/-rev/{rev}", delete_tarball},  // npm unpublish NAME@V
-        {Put, "/{pkg}/-rev/{rev}", update_package_rev},          // npm unpublish, npm owner
-        {Delete, "/{pkg}/-rev/{rev}", delete_package},           // npm unpublish NAME --force
-        {Get, "/{pkg}/{version}", show_version},  // a version manifest by version or tag
+        {Delete, "/{pkg}/-/{file}/-rev/{rev}", delete_tarball},         // npm unpublish NAME@V
+        {Put, "/{pkg}/-rev/{rev}", update_package_rev, kDocumentBody},  // unpublish, owner
+        {Delete, "/{pkg}/-rev/{rev}", delete_package},  // npm unpublish NAME --force
+        {Get, "/{pkg}/{version}", show_version},        // a version manifest by version or tag
     };
     return kRoutes;
 }

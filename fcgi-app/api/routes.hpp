@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string_view>
 #include <vector>
@@ -17,10 +18,17 @@ namespace depot::api {
 
 using Handler = http::Response (*)(const http::Request&, Context&);
 
+// Request bodies a route takes: forms and small JSON by default; documents
+// (publish, unpublish, deprecate: a whole packument) up to max_body_bytes.
+inline constexpr std::uint64_t kFormBody = 64ull << 10;
+inline constexpr std::uint64_t kAuditBody = 16ull << 20;
+inline constexpr std::uint64_t kDocumentBody = ~0ull;  // max_body_bytes of the config
+
 struct Route {
     http::Method method;
     std::string_view pattern;
     Handler handler;
+    std::uint64_t max_body = kFormBody;
 };
 
 // THE route table: every path the registry answers, in match order.
@@ -78,14 +86,24 @@ http::Response show_version_page(const http::Request&, Context&);
 http::Response package_page(const http::Request& req, Context& ctx, const model::PackageName& name,
                             const std::string& version);
 
+// web_forms.cpp: the pages behind the mailed links, and their buttons
+http::Response show_confirmation(const http::Request&, Context&);
+http::Response confirm_registration(const http::Request&, Context&);
+http::Response show_reset(const http::Request&, Context&);
+
+// orgs.cpp: npm org set|rm|ls (scope members)
+http::Response set_org_member(const http::Request&, Context&);
+http::Response remove_org_member(const http::Request&, Context&);
+http::Response list_org_members(const http::Request&, Context&);
+
 // web_projects.cpp
+http::Response adopt_token(const http::Request&, Context&);
 http::Response create_project_form(const http::Request&, Context&);
 http::Response post_channel(const http::Request&, Context&);
 http::Response rotate_project_token(const http::Request&, Context&);
 http::Response change_owner_form(const http::Request&, Context&);
 http::Response deprecate_form(const http::Request&, Context&);
 http::Response link_version_form(const http::Request&, Context&);
-http::Response set_npm_login_form(const http::Request&, Context&);
 std::string csrf_token(std::string_view token_secret);
 services::Principal form_principal(const http::Request& req, Context& ctx,
                                    const http::Fields& fields);
@@ -104,5 +122,9 @@ http::Response update_package(const http::Request&, Context&, const model::Packa
 
 void require_read_access(const http::Request& req, Context& ctx, std::uint64_t package_id,
                          std::string_view access, std::string_view name);
+
+// caller.cpp: who is asking (nullopt: nobody), and the same where a login is required (401).
+[[nodiscard]] std::optional<services::Principal> caller(const http::Request& req, Context& ctx);
+[[nodiscard]] services::Principal require_caller(const http::Request& req, Context& ctx);
 
 }  // namespace depot::api

@@ -7,6 +7,7 @@
 #include "error.hpp"
 #include "http/uri.hpp"
 #include "render/json.hpp"
+#include "services/access.hpp"
 #include "services/auth.hpp"
 #include "storage/db.hpp"
 #include "storage/package_repo.hpp"
@@ -104,12 +105,12 @@ http::Response search(const http::Request& req, Context& ctx) {
     int total = 0;
     if (!query.empty()) {
         storage::PackageRepo packages{ctx.db};
-        // Restricted packages show up for their owners only.
-        const auto who = services::authenticate(ctx.db, ctx.config, req.header("authorization"),
-                                                req.remote_addr);
-        const std::uint64_t reader = who ? who->user_id : 0;
-        hits = packages.search(text, query, size, from, reader);
-        total = packages.count_search(text, query, reader);
+        // Restricted packages show up for those who may read them (services/access).
+        const auto reader = services::reader_of(caller(req, ctx));
+        // The exact-name match compares with an ASCII column: other text cannot match (review L7).
+        const auto exact = storage::exact_name_of(text);
+        hits = packages.search(exact, query, size, from, reader.user_id, reader.package_id);
+        total = packages.count_search(exact, query, reader.user_id, reader.package_id);
     }
     render::JsonWriter w;
     w.begin_object().key("objects").begin_array();

@@ -8,8 +8,8 @@
 #include "error.hpp"
 #include "model/cidr.hpp"
 #include "render/json.hpp"
-#include "services/accounts.hpp"
 #include "services/auth.hpp"
+#include "services/passwords.hpp"
 #include "storage/db.hpp"
 #include "storage/token_repo.hpp"
 
@@ -66,8 +66,9 @@ bool wants_readonly(const rapidjson::Value& doc) {
 
 // GET /-/npm/v1/tokens
 http::Response list_tokens(const http::Request& req, Context& ctx) {
-    const auto who =
-        services::require_login(ctx.db, ctx.config, req.header("authorization"), req.remote_addr);
+    const auto who = require_caller(req, ctx);
+    // A project token manages one package, not its creator's account (review M1).
+    if (who.token_kind == "project") throw forbidden("a project token cannot list tokens");
     const auto rows = storage::TokenRepo{ctx.db}.list_for_user(who.user_id, "user");
     render::JsonWriter w;
     w.begin_object().key("objects").begin_array();
@@ -82,12 +83,11 @@ http::Response list_tokens(const http::Request& req, Context& ctx) {
 http::Response create_token(const http::Request& req, Context& ctx) {
     rapidjson::Document doc;
     parse_json_object(req, doc);
-    const auto who =
-        services::require_login(ctx.db, ctx.config, req.header("authorization"), req.remote_addr);
+    const auto who = require_caller(req, ctx);
     services::require_write(who);
     if (who.token_kind == "project") throw forbidden("a project token cannot create tokens");
     const auto password = render::string_member(doc, "password");
-    if (password.empty() || !services::check_password(ctx.db, ctx.config, who.name, password)) {
+    if (password.empty() || !ctx.passwords.check(ctx.db, who.name, password, req.remote_addr)) {
         throw unauthorized("the password is incorrect", "Basic");
     }
     auto spec = services::user_token(who.user_id, std::string{render::string_member(doc, "name")});
@@ -115,8 +115,7 @@ http::Response create_token(const http::Request& req, Context& ctx) {
 
 // DELETE /-/npm/v1/tokens/token/KEY — KEY is a listed key or a whole token.
 http::Response revoke_token(const http::Request& req, Context& ctx) {
-    const auto who =
-        services::require_login(ctx.db, ctx.config, req.header("authorization"), req.remote_addr);
+    const auto who = require_caller(req, ctx);
     services::require_write(who);
     if (who.token_kind == "project") throw forbidden("a project token cannot revoke tokens");
     const auto& key = req.param("key");

@@ -10,6 +10,8 @@
 #include "render/json.hpp"
 #include "services/accounts.hpp"
 #include "services/auth.hpp"
+#include "services/passwords.hpp"
+#include "services/rate_limits.hpp"
 #include "services/tokens.hpp"
 #include "storage/db.hpp"
 #include "storage/token_repo.hpp"
@@ -34,10 +36,14 @@ http::Response logged_in(Context& ctx, const storage::UserRow& u, std::string_vi
     return private_json(201, w.str());
 }
 
-std::string user_document(const storage::UserRow& u) {
+// The email only for the account itself (issue 8, review L2): npm owner add
+// needs just the name, and sends no email when the document has none.
+std::string user_document(const storage::UserRow& u, bool self) {
     render::JsonWriter w;
     w.begin_object().field("_id", "org.couchdb.user:" + u.name).field("_rev", user_rev(u));
-    w.field("name", u.name).field("email", u.email).field("type", "user");
+    w.field("name", u.name);
+    if (self) w.field("email", u.email);
+    w.field("type", "user");
     w.key("roles").begin_array().end_array().field("date", u.created).end_object();
     return w.str();
 }
@@ -55,7 +61,7 @@ std::optional<storage::UserRow> acting_user(const http::Request& req, Context& c
         auto value = cookie.substr(at + 12);
         value = value.substr(0, value.find(';'));
         try {
-            who = services::authenticate(ctx.db, ctx.config, "Bearer " + std::string{value},
+            who = services::authenticate(ctx.db, ctx.passwords, "Bearer " + std::string{value},
                                          req.remote_addr);
         } catch (const HttpError&) {
             throw unauthorized("the session has expired; log in again", "Basic");
@@ -69,7 +75,7 @@ std::optional<storage::UserRow> acting_user(const http::Request& req, Context& c
                 "changing an account needs its password (Basic auth) or a /_session cookie",
                 "Basic");
         }
-        who = services::authenticate(ctx.db, ctx.config, auth, req.remote_addr);
+        who = caller(req, ctx);
     }
     if (!who) return std::nullopt;
     if (who->token_kind == "session" || who->token_kind.empty() || tokens_allowed) {
@@ -77,6 +83,12 @@ std::optional<storage::UserRow> acting_user(const http::Request& req, Context& c
     }
     throw unauthorized("changing an account needs its password (Basic auth) or a /_session cookie",
                        "Basic");
+}
+
+// Accounts cost nothing to ask for: a few per client address an hour (review L4).
+void limit_signups(const http::Request& req, Context& ctx) {
+    services::rate_limit(ctx.db, "signup-addr", req.remote_addr, ctx.config.signups_per_address,
+                         3600, "too many accounts created from your address; try again later");
 }
 
 std::string str_member(const rapidjson::Value& doc, std::string_view key) {
@@ -102,6 +114,7 @@ http::Response add_user(const http::Request& req, Context& ctx) {
         if (salt.empty() || sha.size() != 40)
             throw bad_request("salt and a 40-hex password_sha are required");
         const auto email = model::parse_email(email_text);
+        limit_signups(req, ctx);
         const auto user = services::create_legacy_user(ctx.db, name, email, salt, sha);
         if (!user) {
             return private_json(409,
@@ -113,19 +126,20 @@ http::Response add_user(const http::Request& req, Context& ctx) {
         return private_json(201, w.str());
     }
     if (password.empty()) throw bad_request("a password is required");
-    if (const auto user = services::check_password(ctx.db, ctx.config, name, password)) {
+    if (const auto user = ctx.passwords.check(ctx.db, name, password, req.remote_addr)) {
         // "Adding an existing user with the current password is a login."
         return logged_in(ctx, *user, "you are authenticated as '" + name + "'");
     }
-    if (users.find_by_name(name))
-        throw unauthorized("incorrect password for user " + name, "Basic");
-    if (email_text.empty())
-        throw bad_request("there is no user named \"" + name + "\"; use npm adduser");
+    // npm login (no email): an unknown name and a wrong password get the same
+    // answer (review L2). npm adduser of a taken name must say so.
+    if (email_text.empty() || users.find_by_name(name))
+        throw unauthorized("incorrect user name or password", "Basic");
     const auto email = model::parse_email(email_text);
     model::check_password(password);
     if (users.find_by_email(email))
         throw conflict("the email address " + email + " is already registered");
-    const auto user = services::create_user(ctx.db, ctx.config, name, email, password);
+    limit_signups(req, ctx);
+    const auto user = services::create_user(ctx.db, ctx.passwords, name, email, password);
     return logged_in(ctx, user, "user '" + name + "' created");
 }
 
@@ -137,8 +151,8 @@ http::Response show_user(const http::Request& req, Context& ctx) {
 
     const auto user = storage::UserRepo{ctx.db}.find_by_name(name);
     if (!user) throw not_found("no user named \"" + name + "\"");
-    // Another user's document: only what npm owner needs (name and email).
-    return private_json(200, user_document(*user));
+    // Another user's document: only what npm owner needs (the name).
+    return private_json(200, user_document(*user, me->id == user->id));
 }
 
 // PUT /-/user/org.couchdb.user:NAME/-rev/REV — change email or password.
@@ -162,12 +176,18 @@ http::Response update_user(const http::Request& req, Context& ctx) {
     }
 
     const auto password = str_member(doc, "password");
-    std::string hash;
-    if (!password.empty() && !services::check_password(ctx.db, ctx.config, name, password)) {
-        model::check_password(password);
-        hash = crypto::hash_password(password, ctx.config.password_iterations);
+    // npm's login 409 path sends the current password again: not a change.
+    const bool changes_password =
+        !password.empty() && !ctx.passwords.check(ctx.db, name, password, req.remote_addr);
+    if (changes_password) model::check_password(password);
+    {
+        storage::Transaction tx{ctx.db};
+        if (email != me->email) storage::UserRepo{ctx.db}.save_email(me->id, email);
+        // Proof of the current password was the Basic header or the session;
+        // every other credential of the account ends with the old password.
+        if (changes_password) services::change_password(ctx.db, ctx.passwords, me->id, password, 0);
+        tx.commit();
     }
-    storage::UserRepo{ctx.db}.save_profile(me->id, email, hash);
     const auto updated = *storage::UserRepo{ctx.db}.find_by_id(me->id);
     return logged_in(ctx, updated, "user '" + name + "' updated");
 }
@@ -177,8 +197,9 @@ http::Response create_session(const http::Request& req, Context& ctx) {
     const auto fields = parse_fields(req);
     const auto name = http::find_field(fields, "name").value_or("");
     const auto password = http::find_field(fields, "password").value_or("");
-    const auto user = services::check_password(ctx.db, ctx.config, name, password);
+    const auto user = ctx.passwords.check(ctx.db, name, password, req.remote_addr);
     if (!user) throw unauthorized("name or password is incorrect", "Basic");
+    storage::TokenRepo{ctx.db}.purge_expired(100);
     auto spec = services::user_token(user->id, "session");
     spec.kind = "session";
     spec.expires_in_seconds = kSessionSeconds;
@@ -195,8 +216,7 @@ http::Response create_session(const http::Request& req, Context& ctx) {
 
 // GET /-/whoami
 http::Response whoami(const http::Request& req, Context& ctx) {
-    const auto who =
-        services::require_login(ctx.db, ctx.config, req.header("authorization"), req.remote_addr);
+    const auto who = require_caller(req, ctx);
     render::JsonWriter w;
     w.begin_object().field("username", who.name.empty() ? who.email : who.name).end_object();
     return private_json(200, w.str());

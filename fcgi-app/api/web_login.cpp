@@ -12,6 +12,8 @@
 #include "render/views.hpp"
 #include "services/accounts.hpp"
 #include "services/auth.hpp"
+#include "services/passwords.hpp"
+#include "services/rate_limits.hpp"
 #include "services/tokens.hpp"
 #include "storage/db.hpp"
 #include "storage/user_repo.hpp"
@@ -30,6 +32,20 @@ http::Response page(int status, std::string body) {
     return r;
 }
 
+// What the approval page shows of the client: printable ASCII, bounded.
+std::string printable(std::string_view text, std::size_t max) {
+    std::string out;
+    for (const char c : text) {
+        if (out.size() >= max) break;
+        out.push_back(c >= 0x20 && c < 0x7f ? c : '?');
+    }
+    return out;
+}
+
+render::LoginRequest login_request(const storage::WebLoginRow& row) {
+    return {row.client_addr, row.user_agent, row.created.substr(0, 19) + " UTC"};
+}
+
 }  // namespace
 
 // POST /-/v1/login — body {} (login) or {"create":true} (adduser).
@@ -41,9 +57,18 @@ http::Response start_web_login(const http::Request& req, Context& ctx) {
         const auto it = doc.FindMember("create");
         create = it != doc.MemberEnd() && it->value.IsBool() && it->value.GetBool();
     }
+    // Anyone may start one: bounded per address, and the expired ones are swept (review L4).
+    services::rate_limit(ctx.db, "weblogin-addr", req.remote_addr,
+                         ctx.config.web_logins_per_address, 3600,
+                         "too many logins started from your address; try again later");
     const auto login_id = crypto::base64url_encode(crypto::random_bytes(32));
     const auto done_id = crypto::base64url_encode(crypto::random_bytes(32));
-    storage::WebLoginRepo{ctx.db}.insert(hashed(login_id), hashed(done_id), create, kLoginSeconds);
+    storage::WebLoginRepo logins{ctx.db};
+    logins.purge_expired(100);
+    // The approval page shows where and when the login started (review L5):
+    // npm shows the person only a URL, which anyone can send them.
+    logins.insert(hashed(login_id), hashed(done_id), create, req.remote_addr,
+                  printable(req.header("user-agent"), 200), kLoginSeconds);
     render::JsonWriter w;
     w.begin_object().field("loginUrl", ctx.config.public_url + "/-/v1/login/" + login_id);
     w.field("doneUrl", ctx.config.public_url + "/-/v1/done/" + done_id).end_object();
@@ -73,7 +98,7 @@ http::Response show_web_login(const http::Request& req, Context& ctx) {
     const auto row = storage::WebLoginRepo{ctx.db}.find_by_login(hashed(req.param("id")));
     if (!row) throw not_found("this login link has expired; run npm login again");
     if (row->user_id != 0) return page(200, ctx.views.login_done_page(""));
-    return page(200, ctx.views.login_page(row->create_account, "", ""));
+    return page(200, ctx.views.login_page(row->create_account, login_request(*row), "", ""));
 }
 
 // POST /-/v1/login/ID — name + password (+ email to create the account).
@@ -86,20 +111,30 @@ http::Response approve_web_login(const http::Request& req, Context& ctx) {
     const auto password = http::find_field(fields, "password").value_or("");
     const auto email_text = http::find_field(fields, "email").value_or("");
     try {
+        if (http::find_field(fields, "mine") != "yes") {
+            throw bad_request(
+                "confirm that you started this login yourself; if you did not, close this page");
+        }
         const auto name = model::parse_user_name(name_text);
         std::optional<storage::UserRow> user;
-        if (!email_text.empty() && !storage::UserRepo{ctx.db}.find_by_name(name)) {
+        // Accounts are made only by npm adduser's login (review S13).
+        if (row->create_account && !email_text.empty() &&
+            !storage::UserRepo{ctx.db}.find_by_name(name)) {
             model::check_password(password);
-            user = services::create_user(ctx.db, ctx.config, name, model::parse_email(email_text),
-                                         password);
+            const auto email = model::parse_email(email_text);
+            services::rate_limit(ctx.db, "signup-addr", req.remote_addr,
+                                 ctx.config.signups_per_address, 3600,
+                                 "too many accounts created from your address; try again later");
+            user = services::create_user(ctx.db, ctx.passwords, name, email, password);
         } else {
-            user = services::check_password(ctx.db, ctx.config, name, password);
+            user = ctx.passwords.check(ctx.db, name, password, req.remote_addr);
             if (!user) throw unauthorized("incorrect user name or password", "");
         }
         logins.approve(row->id, user->id);
         return page(200, ctx.views.login_done_page(user->name));
     } catch (const HttpError& e) {
-        return page(e.status(), ctx.views.login_page(row->create_account, e.what(), name_text));
+        return page(e.status(), ctx.views.login_page(row->create_account, login_request(*row),
+                                                     e.what(), name_text));
     }
 }
 

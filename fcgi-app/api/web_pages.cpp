@@ -9,7 +9,6 @@
 #include "http/uri.hpp"
 #include "model/package_name.hpp"
 #include "model/semver.hpp"
-#include "render/markdown.hpp"
 #include "render/views.hpp"
 #include "services/auth.hpp"
 #include "storage/db.hpp"
@@ -53,7 +52,8 @@ http::Response home(const http::Request& req, Context& ctx) {
             home.packages.push_back({p.name, p.description, p.latest, p.modified});
         }
     } else if (const auto words = storage::fulltext_query(home.query); !words.empty()) {
-        for (const auto& h : packages.search(home.query, words, kPerPage + 1, offset, 0)) {
+        for (const auto& h : packages.search(storage::exact_name_of(home.query), words,
+                                             kPerPage + 1, offset, 0, 0)) {
             home.packages.push_back({h.name, h.description, "", h.modified});
         }
     }
@@ -95,21 +95,24 @@ http::Response package_page(const http::Request& req, Context& ctx, const model:
     if (it != versions.end()) {
         p.shown_version = shown;
         p.shown_deprecated = it->deprecated;
-        p.readme_html = render::markdown_to_html(!it->readme.empty() ? it->readme : pkg->readme);
+        // Rendered once at publish under a CPU budget (services/readme); a page
+        // view never renders Markdown (review H3). Older rows: escaped text.
+        p.readme_html = it->readme_html;
+        if (p.readme_html.empty()) p.readme_text = !it->readme.empty() ? it->readme : pkg->readme;
     }
     add_management(req, ctx, pkg->id, p);
     for (const auto& v : versions)
         p.versions.push_back({v.version, v.published_at, v.deprecated, v.version == shown});
     for (const auto& t : tags) p.tags.push_back({t.tag, t.version});
+    // Names only: an email is shown to its own account alone (review L2, I1).
     for (const auto& o : packages.list_owners(pkg->id)) {
-        p.owners.push_back(o.name.empty() ? o.email : o.name);  // web accounts may have no npm name
+        p.owners.push_back(o.name.empty() ? "(an account without an npm name)" : o.name);
     }
-    auto r = page(ctx.views.package_page(p));
-    if (p.manage) {
-        r.headers.back().second = "no-store";  // it holds forms for this token
-    } else if (pkg->access == "restricted") {
-        r.headers.back().second = "private, no-cache";
-    }
+    auto r = http::html(200, ctx.views.package_page(p));
+    r.set("Cache-Control", p.manage                      ? "no-store"  // forms for this token
+                           : pkg->access == "restricted" ? "private, no-cache"
+                                                         : "no-cache");
+    r.set("Vary", "Accept");  // the same URL answers npm with JSON (review S11)
     return r;
 }
 

@@ -4,6 +4,8 @@
 // stable and test channels, set the nightly link, rotate the project token,
 // and follow the channels to their tarballs.
 
+#include <strings.h>
+
 #include "api/request_body.hpp"
 #include "api/routes.hpp"
 #include "config.hpp"
@@ -16,9 +18,11 @@
 #include "render/json.hpp"
 #include "render/packument.hpp"
 #include "render/views.hpp"
+#include "services/access.hpp"
 #include "services/auth.hpp"
 #include "services/lifecycle.hpp"
 #include "services/link_versions.hpp"
+#include "services/passwords.hpp"
 #include "services/projects.hpp"
 #include "storage/db.hpp"
 #include "storage/package_repo.hpp"
@@ -28,23 +32,29 @@ namespace depot::api {
 namespace {
 
 constexpr std::string_view kCookie = "depot_token=";
+// The interstitial of a ?ut=/?pt= link: a random value in a SameSite=Strict
+// cookie and in its form, so only a POST from that page (never one from
+// another site) can put a token into this browser's cookie (review L6).
+constexpr std::string_view kSwitchCookie = "depot_switch=";
 
-std::string cookie_token(const http::Request& req) {
+std::string cookie_value(const http::Request& req, std::string_view name) {
     const auto cookies = req.header("cookie");
     std::size_t at = 0;
-    while ((at = cookies.find(kCookie, at)) != std::string_view::npos) {
+    while ((at = cookies.find(name, at)) != std::string_view::npos) {
         if (at == 0 || cookies[at - 1] == ' ' || cookies[at - 1] == ';') {
-            auto value = cookies.substr(at + kCookie.size());
+            auto value = cookies.substr(at + name.size());
             return std::string{value.substr(0, value.find(';'))};
         }
-        at += kCookie.size();
+        at += name.size();
     }
     return {};
 }
 
+std::string cookie_token(const http::Request& req) { return cookie_value(req, kCookie); }
+
 services::Principal from_secret(Context& ctx, const http::Request& req, std::string_view secret) {
     try {
-        return services::require_login(ctx.db, ctx.config, "Bearer " + std::string{secret},
+        return services::require_login(ctx.db, ctx.passwords, "Bearer " + std::string{secret},
                                        req.remote_addr);
     } catch (const HttpError&) {
         throw forbidden(
@@ -75,10 +85,37 @@ http::Response done(const http::Request& req, Context& ctx, const model::Package
     return private_json(200, w.str());
 }
 
-// "v1.0.3" (SPEC §3's version tags) or "1.0.3" → "1.0.3"; 400 otherwise.
+// "v1.0.3" (SPEC §3's version tags) or "1.0.3" → "1.0.3"; 400 otherwise,
+// also for build metadata (review M7: no entry point may take it).
 std::string version_tag(std::string_view text) {
     if (text.starts_with("v")) text.remove_prefix(1);
-    return model::Semver::parse(text).str();
+    return model::parse_publish_version(text).str();
+}
+
+// A package the caller may read (restricted: 404 otherwise, before any other answer).
+storage::PackageRow readable_package(Context& ctx, const model::PackageName& name,
+                                     const std::optional<services::Principal>& who) {
+    const auto pkg = storage::PackageRepo{ctx.db}.find(name.str());
+    if (!pkg || !pkg->unpublished.empty() || !services::can_read(ctx.db, who, pkg->id, pkg->access))
+        throw not_found("package \"" + name.str() + "\" not found");
+    return *pkg;
+}
+
+// The browser that posts a form must be on depot's own origin when it says
+// where it is (Origin, Sec-Fetch-Site); curl says nothing and is not a browser,
+// and under Referrer-Policy: no-referrer Chromium says "Origin: null". The
+// SameSite=Strict double-submit cookie is what stops other sites.
+void require_same_origin(const http::Request& req, Context& ctx) {
+    auto origin = req.header("origin");
+    if (origin == "null") origin = {};
+    const auto& url = ctx.config.public_url;
+    const auto host_end = url.find('/', url.find("://") + 3);
+    const std::string_view own = std::string_view{url}.substr(0, host_end);
+    const auto site = req.header("sec-fetch-site");
+    if ((!origin.empty() && origin != own) ||
+        (!site.empty() && site != "same-origin" && site != "none")) {
+        throw forbidden("this form was not sent from depot's own page");
+    }
 }
 
 std::string field_or_body(const http::Request& req, const http::Fields& fields,
@@ -99,9 +136,14 @@ std::string csrf_token(std::string_view token_secret) {
 // authority, so no CSRF), or the cookie, which needs the form's CSRF field.
 services::Principal form_principal(const http::Request& req, Context& ctx,
                                    const http::Fields& fields) {
-    if (!req.header("authorization").empty()) {
-        return services::require_login(ctx.db, ctx.config, req.header("authorization"),
-                                       req.remote_addr);
+    if (const auto auth = req.header("authorization"); !auth.empty()) {
+        // Only a Bearer token: a browser sends Basic credentials it remembers
+        // on its own, which would make every form cross-site forgeable (review S2).
+        if (auth.size() < 7 || strncasecmp(auth.data(), "Bearer ", 7) != 0) {
+            throw unauthorized("forms take a token: Authorization: Bearer, or a ut/pt field",
+                               "Bearer");
+        }
+        return require_caller(req, ctx);
     }
     for (const char* f : {"ut", "pt"}) {
         if (const auto v = http::find_field(fields, f); v && !v->empty())
@@ -125,7 +167,7 @@ void add_management(const http::Request& req, Context& ctx, std::uint64_t packag
     if (cookie.empty()) return;
     try {
         const auto who =
-            services::require_login(ctx.db, ctx.config, "Bearer " + cookie, req.remote_addr);
+            services::require_login(ctx.db, ctx.passwords, "Bearer " + cookie, req.remote_addr);
         if (!may_manage(ctx, who, package_id)) return;
         page.manage = true;
         page.csrf = csrf_token(cookie);
@@ -136,19 +178,46 @@ void add_management(const http::Request& req, Context& ctx, std::uint64_t packag
     }
 }
 
-// GET /{pkg}?ut=… or ?pt=… — trade the token in the URL for a cookie and
-// come back to the clean URL, so the token leaves the address bar and history.
+// GET /{pkg}?ut=… or ?pt=… — an interstitial page: its button (a POST from
+// depot's own origin) trades the token for a cookie, so a link can never put
+// someone else's token into this browser silently (review L6).
 http::Response take_token_from_url(const http::Request& req, Context& ctx,
                                    const model::PackageName& name, std::string_view secret) {
-    const auto pkg = storage::PackageRepo{ctx.db}.find(name.str());
-    if (!pkg || !pkg->unpublished.empty())
-        throw not_found("package \"" + name.str() + "\" not found");
     const auto who = from_secret(ctx, req, secret);
-    if (!may_manage(ctx, who, pkg->id))
+    const auto pkg = readable_package(ctx, name, who);
+    if (!may_manage(ctx, who, pkg.id))
+        throw forbidden("this token may not manage \"" + name.str() + "\"");
+    const auto nonce = crypto::base64url_encode(crypto::random_bytes(24));
+    const auto current = cookie_token(req);
+    auto r = http::html(200, ctx.views.token_switch_page(
+                                 name.str(), who.token_kind == "project" ? "project" : "user",
+                                 secret, !current.empty() && current != secret, nonce));
+    r.set("Cache-Control", "no-store");
+    r.set("Set-Cookie", std::string{kSwitchCookie} + nonce +
+                            "; Max-Age=600; Path=/; Secure; HttpOnly; SameSite=Strict");
+    return r;
+}
+
+// POST /{pkg}/-/session — the interstitial's button: token and csrf fields.
+http::Response adopt_token(const http::Request& req, Context& ctx) {
+    const auto name = model::PackageName::parse(req.param("pkg"));
+    const auto fields = parse_fields(req);
+    const auto nonce = cookie_value(req, kSwitchCookie);
+    require_same_origin(req, ctx);
+    if (nonce.empty() || !crypto::equal_ct(http::find_field(fields, "csrf").value_or(""), nonce)) {
+        throw forbidden(
+            "this form is stale or was not sent from depot's own page; open the link again");
+    }
+    const auto secret = http::find_field(fields, "token").value_or("");
+    const auto who = from_secret(ctx, req, secret);
+    const auto pkg = readable_package(ctx, name, who);
+    if (!may_manage(ctx, who, pkg.id))
         throw forbidden("this token may not manage \"" + name.str() + "\"");
     auto r = redirect(303, ctx.config.public_url + "/" + name.str());
-    r.set("Set-Cookie", std::string{kCookie} + std::string{secret} +
-                            "; Path=/; Secure; HttpOnly; SameSite=Strict");
+    r.set("Set-Cookie",
+          std::string{kCookie} + secret + "; Path=/; Secure; HttpOnly; SameSite=Strict");
+    r.set("Set-Cookie",
+          std::string{kSwitchCookie} + "; Max-Age=0; Path=/; Secure; HttpOnly; SameSite=Strict");
     return r;
 }
 
@@ -178,7 +247,7 @@ http::Response post_channel(const http::Request& req, Context& ctx) {
     }
     if (channel.size() > 1 && channel[0] == 'v' && model::Semver::valid(channel.substr(1))) {
         // POST /NAME/vX.Y.Z with a link: register that version as a pointer.
-        const auto version = model::Semver::parse(channel.substr(1)).str();
+        const auto version = version_tag(channel);
         const auto link = field_or_body(req, fields, "link");
         const auto who = form_principal(req, ctx, fields);
         services::register_link_version(ctx.db, ctx.tarballs, ctx.config, who, name, version, link);
@@ -239,7 +308,7 @@ std::optional<http::Response> follow_channel(const http::Request& req, Context& 
 
 namespace depot::api {
 
-// POST /{pkg}/-/owners — add=USER or remove=USER (npm name or email); user tokens only.
+// POST /{pkg}/-/owners — add=USER or remove=USER (an npm name); user tokens only.
 http::Response change_owner_form(const http::Request& req, Context& ctx) {
     const auto name = model::PackageName::parse(req.param("pkg"));
     const auto fields = parse_fields(req);
@@ -260,22 +329,6 @@ http::Response deprecate_form(const http::Request& req, Context& ctx) {
     services::deprecate_version(ctx.db, ctx.config, who, name, version,
                                 http::find_field(fields, "message").value_or(""));
     return done(req, ctx, name, "deprecation saved");
-}
-
-// POST /-/account — name=NPM_NAME&password=… with a user token: a web account
-// gets an npm login (SPEC §4: both routes reach the same account).
-http::Response set_npm_login_form(const http::Request& req, Context& ctx) {
-    const auto fields = parse_fields(req);
-    const auto who = form_principal(req, ctx, fields);
-    services::set_npm_login(ctx.db, ctx.config, who, http::find_field(fields, "name").value_or(""),
-                            http::find_field(fields, "password").value_or(""));
-    if (http::wants_html(req.header("accept"))) {
-        return http::html(
-            200, ctx.views.notice_page("npm login ready",
-                                       "You can now run npm login with this name and password.",
-                                       "/", "Back to the package list"));
-    }
-    return private_json(200, R"({"ok":true})");
 }
 
 }  // namespace depot::api

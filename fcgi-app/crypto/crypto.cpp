@@ -2,6 +2,7 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <openssl/rand.h>
 
 #include <charconv>
@@ -47,6 +48,16 @@ std::string pbkdf2(std::string_view password, std::string_view salt, int iterati
 std::string sha1(std::string_view data) { return digest(EVP_sha1(), data); }
 std::string sha256(std::string_view data) { return digest(EVP_sha256(), data); }
 std::string sha512(std::string_view data) { return digest(EVP_sha512(), data); }
+
+std::string hmac_sha256(std::string_view key, std::string_view data) {
+    unsigned char out[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    if (!HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+              reinterpret_cast<const unsigned char*>(data.data()), data.size(), out, &len)) {
+        throw std::runtime_error("HMAC failed");
+    }
+    return {reinterpret_cast<const char*>(out), len};
+}
 
 std::string to_hex(std::string_view bytes) {
     static constexpr char kHex[] = "0123456789abcdef";

@@ -8,9 +8,10 @@
 
 namespace depot::crypto {
 
-[[nodiscard]] std::string sha1(std::string_view data);    // 20 raw bytes
-[[nodiscard]] std::string sha256(std::string_view data);  // 32 raw bytes
-[[nodiscard]] std::string sha512(std::string_view data);  // 64 raw bytes
+[[nodiscard]] std::string sha1(std::string_view data);                               // 20 raw bytes
+[[nodiscard]] std::string sha256(std::string_view data);                             // 32 raw bytes
+[[nodiscard]] std::string sha512(std::string_view data);                             // 64 raw bytes
+[[nodiscard]] std::string hmac_sha256(std::string_view key, std::string_view data);  // 32 raw bytes
 
 [[nodiscard]] std::string to_hex(std::string_view bytes);
 [[nodiscard]] std::string base64_encode(std::string_view bytes);

@@ -87,7 +87,14 @@ void FcgiRequest::read_body(http::Request& req, std::uint64_t max_bytes) {
 void FcgiRequest::write(const http::Request& req, const http::Response& resp) {
     std::string head = "Status: " + std::to_string(resp.status) + " " +
                        std::string{http::reason_phrase(resp.status)} + "\r\n";
-    for (const auto& [k, v] : resp.headers) head.append(k).append(": ").append(v).append("\r\n");
+    for (const auto& [k, v] : resp.headers) {
+        // Defence in depth (review S9): no value can end the header or start another.
+        if (k.find_first_of("\r\n:") != std::string::npos ||
+            v.find_first_of("\r\n") != std::string::npos) {
+            continue;
+        }
+        head.append(k).append(": ").append(v).append("\r\n");
+    }
     const bool no_content = resp.status == 304 || resp.status == 204;
     const bool has_body = req.method != http::Method::Head && !no_content;
     // HEAD gets the length GET would have; nginx sends the file's own for X-Accel-Redirect.

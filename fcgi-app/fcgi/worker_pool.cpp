@@ -49,11 +49,10 @@ int inherited_socket() {
     return 0;
 }
 
-WorkerPool::WorkerPool(int listen_fd, int threads, std::uint64_t max_body_bytes,
-                       HandlerFactory factory)
+WorkerPool::WorkerPool(int listen_fd, int threads, BodyLimit body_limit, HandlerFactory factory)
     : listen_fd_{listen_fd},
       threads_{threads},
-      max_body_bytes_{max_body_bytes},
+      body_limit_{std::move(body_limit)},
       factory_{std::move(factory)} {
     if (::pipe2(wake_pipe_, O_CLOEXEC) != 0) throw std::runtime_error("pipe2 failed");
     FCGX_Init();
@@ -110,7 +109,7 @@ void WorkerPool::run() {
         http::Response resp;
         try {
             req = fr.read_head();
-            fr.read_body(req, max_body_bytes_);
+            fr.read_body(req, body_limit_(req));
             resp = handle(req);
         } catch (const std::exception& e) {
             // The handler renders its own errors; this is the last line of defence.

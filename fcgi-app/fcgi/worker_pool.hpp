@@ -19,6 +19,9 @@ namespace depot::fcgi {
 using RequestHandler = std::function<http::Response(http::Request&)>;
 // Called once inside each worker thread, so per-thread state is made there.
 using HandlerFactory = std::function<RequestHandler()>;
+// The largest body a request may have, from its method and path (known
+// before the body is read): a login is not a publish (issue 8, review L4).
+using BodyLimit = std::function<std::uint64_t(const http::Request&)>;
 
 // Binds a unix socket at path (replacing a stale one), mode 0660. Throws std::runtime_error.
 [[nodiscard]] int listen_unix(const std::string& path, int backlog);
@@ -27,7 +30,7 @@ using HandlerFactory = std::function<RequestHandler()>;
 
 class WorkerPool {
   public:
-    WorkerPool(int listen_fd, int threads, std::uint64_t max_body_bytes, HandlerFactory factory);
+    WorkerPool(int listen_fd, int threads, BodyLimit body_limit, HandlerFactory factory);
     ~WorkerPool();
     WorkerPool(const WorkerPool&) = delete;
     WorkerPool& operator=(const WorkerPool&) = delete;
@@ -41,7 +44,7 @@ class WorkerPool {
 
     int listen_fd_;
     int threads_;
-    std::uint64_t max_body_bytes_;
+    BodyLimit body_limit_;
     HandlerFactory factory_;
     int wake_pipe_[2] = {-1, -1};
     std::atomic<bool> stopping_{false};

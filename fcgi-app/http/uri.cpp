@@ -1,5 +1,7 @@
 #include "http/uri.hpp"
 
+#include <cstdint>
+
 #include "error.hpp"
 
 namespace depot::http {
@@ -58,6 +60,43 @@ std::vector<std::string> split_path(std::string_view raw_path) {
     return segments;
 }
 
+bool valid_utf8(std::string_view s) noexcept {
+    std::size_t i = 0;
+    while (i < s.size()) {
+        const auto c = static_cast<unsigned char>(s[i]);
+        std::size_t n = 0;
+        std::uint32_t cp = 0;
+        if (c < 0x80) {
+            ++i;
+            continue;
+        } else if ((c & 0xE0) == 0xC0) {
+            n = 1;
+            cp = c & 0x1F;
+        } else if ((c & 0xF0) == 0xE0) {
+            n = 2;
+            cp = c & 0x0F;
+        } else if ((c & 0xF8) == 0xF0) {
+            n = 3;
+            cp = c & 0x07;
+        } else {
+            return false;
+        }
+        if (i + n >= s.size()) return false;  // cut short
+        for (std::size_t k = 1; k <= n; ++k) {
+            const auto cc = static_cast<unsigned char>(s[i + k]);
+            if ((cc & 0xC0) != 0x80) return false;
+            cp = (cp << 6) | (cc & 0x3F);
+        }
+        // Overlong forms, surrogates and code points past U+10FFFF are not UTF-8.
+        if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
+            (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF) {
+            return false;
+        }
+        i += n + 1;
+    }
+    return true;
+}
+
 Fields parse_form(std::string_view s) {
     Fields fields;
     std::size_t start = 0;
@@ -71,6 +110,9 @@ Fields parse_form(std::string_view s) {
             auto value = eq == std::string_view::npos ? std::optional<std::string>{""}
                                                       : percent_decode(pair.substr(eq + 1), true);
             if (!key || !value) throw bad_request("malformed form or query encoding");
+            // Every field is text: invalid UTF-8 stops here, at the edge (review L7).
+            if (!valid_utf8(*key) || !valid_utf8(*value))
+                throw bad_request("form and query fields must be UTF-8 text");
             fields.emplace_back(std::move(*key), std::move(*value));
         }
         if (amp == std::string_view::npos) break;

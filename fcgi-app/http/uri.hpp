@@ -24,6 +24,9 @@ using Fields = std::vector<std::pair<std::string, std::string>>;
 [[nodiscard]] Fields parse_form(std::string_view s);
 [[nodiscard]] std::optional<std::string> find_field(const Fields& fields, std::string_view name);
 
+// Well-formed UTF-8 (no overlong forms, surrogates or code points past U+10FFFF).
+[[nodiscard]] bool valid_utf8(std::string_view s) noexcept;
+
 // encodeURIComponent: everything but A-Z a-z 0-9 - _ . ! ~ * ' ( ) is escaped.
 [[nodiscard]] std::string percent_encode(std::string_view s);
 

@@ -20,6 +20,15 @@ std::string parse_user_name(std::string_view s) {
     return std::string{s};
 }
 
+bool valid_user_name(std::string_view s) noexcept {
+    try {
+        (void)parse_user_name(s);
+        return true;
+    } catch (...) {
+        return false;
+    }
+}
+
 std::string parse_email(std::string_view s) {
     if (s.empty() || s.size() > 254)
         throw bad_request("invalid email address: 1 to 254 characters");

@@ -116,4 +116,13 @@ std::string PackageName::tarball_file(std::string_view version) const {
     return std::string{bare()} + "-" + std::string{version} + ".tgz";
 }
 
+bool PackageName::valid(std::string_view s) noexcept {
+    try {
+        (void)parse(s);
+        return true;
+    } catch (...) {
+        return false;
+    }
+}
+
 }  // namespace depot::model

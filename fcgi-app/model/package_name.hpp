@@ -13,6 +13,7 @@ class PackageName {
   public:
     // Throws bad_request() naming the rule that failed.
     [[nodiscard]] static PackageName parse(std::string_view s);
+    [[nodiscard]] static bool valid(std::string_view s) noexcept;
 
     const std::string& str() const noexcept { return name_; }
     bool scoped() const noexcept { return slash_ != std::string::npos; }

@@ -133,4 +133,13 @@ std::string parse_dist_tag(std::string_view s) {
     return std::string{s};
 }
 
+Semver parse_publish_version(std::string_view s) {
+    auto v = Semver::parse(s);
+    if (v.str().find('+') != std::string::npos) {
+        throw bad_request("version " + v.str() +
+                          " has build metadata (+...), which npm ignores; publish it without");
+    }
+    return v;
+}
+
 }  // namespace depot::model

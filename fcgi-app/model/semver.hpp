@@ -28,6 +28,11 @@ class Semver {
     std::vector<std::string> pre_;
 };
 
+// A version that may be published: SemVer without build metadata. npm's
+// semver ignores "+…", so "1.0.0+x" would install as 1.0.0 with other bytes,
+// even after 1.0.0 was unpublished (SPEC §5). Throws bad_request().
+[[nodiscard]] Semver parse_publish_version(std::string_view s);
+
 // A dist-tag: URL-safe, not empty, and not something npm would read as a
 // version or range ("1.0.0", "v1", "^1", "x", "*", "latest" is fine).
 [[nodiscard]] std::string parse_dist_tag(std::string_view s);  // throws bad_request()

@@ -28,8 +28,10 @@ bool parse_json(rapidjson::Document& doc, std::string_view text) {
     // Deep nesting would exhaust a worker's stack in Accept(), CopyFrom() or
     // operator== even when the iterative parser itself survives it.
     if (!json_depth_within(text, kMaxJsonDepth)) return false;
-    // Without kParseStopWhenDoneFlag, anything but whitespace after the value is an error.
-    doc.Parse<rapidjson::kParseIterativeFlag>(text.data(), text.size());
+    // Without kParseStopWhenDoneFlag, anything but whitespace after the value is an
+    // error; invalid UTF-8 is one too (review L7: it would reach MySQL as a 500).
+    doc.Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag>(text.data(),
+                                                                                      text.size());
     return !doc.HasParseError();
 }
 

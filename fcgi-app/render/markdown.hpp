@@ -10,4 +10,8 @@ namespace depot::render {
 
 [[nodiscard]] std::string markdown_to_html(std::string_view markdown);
 
+// The --render-markdown mode of depot-fcgi and depotctl (services/readme runs
+// it under a deadline): Markdown on stdin, HTML on stdout. Returns the exit status.
+int run_markdown_filter();
+
 }  // namespace depot::render

@@ -68,8 +68,8 @@ ViewSources load_view_sources(const std::string& dir) {
     }
     for (const auto& [name, text] : s.pages) check(name, text);
     for (const auto& [name, text] : s.partials) check("partials/_" + name, text);
-    for (const char* required :
-         {"error", "login", "login_done", "home", "package", "notice", "token"}) {
+    for (const char* required : {"error", "login", "login_done", "home", "package", "notice",
+                                 "token", "confirm", "reset", "token_switch"}) {
         if (!s.pages.contains(required))
             throw std::runtime_error(std::string{"missing view "} + required);
     }
@@ -108,10 +108,14 @@ std::string Views::error_page(int status, std::string_view reason, std::string_v
     return impl_->render("error", std::move(d));
 }
 
-std::string Views::login_page(bool create, std::string_view error, std::string_view name) {
+std::string Views::login_page(bool create, const LoginRequest& request, std::string_view error,
+                              std::string_view name) {
     mu::data d;
     d.set("title", create ? "Create your account" : "Log in");
     d.set("create", create ? mu::data::type::bool_true : mu::data::type::bool_false);
+    d.set("client_addr", request.client_addr.empty() ? "unknown" : request.client_addr);
+    d.set("user_agent", request.user_agent.empty() ? "unknown" : request.user_agent);
+    d.set("started", request.started);
     set_if(d, "error", error);
     d.set("name", std::string{name});
     return impl_->render("login", std::move(d));
@@ -156,7 +160,8 @@ std::string Views::package_page(const PackagePage& page) {
     d.set("description", page.description);
     d.set("shown_version", page.shown_version);
     set_if(d, "shown_deprecated", page.shown_deprecated);
-    d.set("readme_html", page.readme_html);
+    set_if(d, "readme_html", page.readme_html);
+    set_if(d, "readme_text", page.readme_text);
     set_if(d, "nightly_url", page.nightly_url);
     mu::data versions{mu::data::type::list};
     for (const auto& v : page.versions) {
@@ -207,14 +212,55 @@ std::string Views::notice_page(std::string_view title, std::string_view message,
     return impl_->render("notice", std::move(d));
 }
 
-std::string Views::token_page(std::string_view title, std::string_view message,
-                              std::string_view token, std::string_view registry_host) {
+std::string Views::token_page(const TokenPage& page) {
     mu::data d;
-    d.set("title", std::string{title});
-    d.set("message", std::string{message});
-    d.set("token", std::string{token});
-    d.set("registry_host", std::string{registry_host});
+    d.set("title", page.title);
+    d.set("message", page.message);
+    d.set("token", page.token);
+    set_if(d, "name", page.name);
+    d.set("registry_host", page.registry_host);
+    mu::data projects{mu::data::type::list};
+    for (const auto& [name, token] : page.project_tokens) {
+        mu::data item;
+        item.set("package", name);
+        item.set("token", token);
+        projects.push_back(item);
+    }
+    d.set("project_tokens", projects);
+    d.set("has_project_tokens",
+          page.project_tokens.empty() ? mu::data::type::bool_false : mu::data::type::bool_true);
     return impl_->render("token", std::move(d));
+}
+
+std::string Views::confirm_page(std::string_view email, std::string_view secret) {
+    mu::data d;
+    d.set("title", "Create your account");
+    d.set("email", std::string{email});
+    d.set("secret", std::string{secret});
+    return impl_->render("confirm", std::move(d));
+}
+
+std::string Views::reset_page(std::string_view email, std::string_view secret,
+                              std::string_view name) {
+    mu::data d;
+    d.set("title", "Reset your account");
+    d.set("email", std::string{email});
+    d.set("secret", std::string{secret});
+    set_if(d, "name", name);
+    return impl_->render("reset", std::move(d));
+}
+
+std::string Views::token_switch_page(std::string_view package, std::string_view kind,
+                                     std::string_view secret, bool replaces,
+                                     std::string_view csrf) {
+    mu::data d;
+    d.set("title", "Manage " + std::string{package});
+    d.set("package", std::string{package});
+    d.set("kind", std::string{kind});
+    d.set("secret", std::string{secret});
+    d.set("csrf", std::string{csrf});
+    d.set("replaces", replaces ? mu::data::type::bool_true : mu::data::type::bool_false);
+    return impl_->render("token_switch", std::move(d));
 }
 
 }  // namespace depot::render

@@ -37,6 +37,7 @@ struct TagItem {
 
 struct PackagePage {
     std::string name, description, shown_version, shown_deprecated, readme_html, nightly_url;
+    std::string readme_text;            // shown escaped when there is no rendered HTML
     std::vector<VersionItem> versions;  // newest first
     std::vector<TagItem> tags;
     std::vector<std::string> owners;
@@ -45,6 +46,18 @@ struct PackagePage {
     bool with_user_token = false;  // owners and rotation need the user token
     std::string project_token;     // shown to whoever holds it, to use with npm
     std::string csrf;
+};
+
+// A user token shown once (SPEC §3), with the .npmrc line for registry_host,
+// and the project tokens a reset rotated.
+struct TokenPage {
+    std::string title, message, token, name, registry_host;
+    std::vector<std::pair<std::string, std::string>> project_tokens;  // package → token
+};
+
+// Where and when an npm web login started, for its approval page.
+struct LoginRequest {
+    std::string client_addr, user_agent, started;
 };
 
 struct ViewSources {
@@ -71,15 +84,22 @@ class Views {
     // A message with an optional link (errors that point somewhere, confirmations).
     [[nodiscard]] std::string notice_page(std::string_view title, std::string_view message,
                                           std::string_view link_href, std::string_view link_text);
-    // A token shown once (SPEC §3), with the .npmrc line for registry_host.
-    [[nodiscard]] std::string token_page(std::string_view title, std::string_view message,
-                                         std::string_view token, std::string_view registry_host);
+    [[nodiscard]] std::string token_page(const TokenPage& page);
+    // The pages behind the links in registration and reset mails: a button
+    // (POST) does the work, so mail scanners that follow links change nothing.
+    [[nodiscard]] std::string confirm_page(std::string_view email, std::string_view secret);
+    [[nodiscard]] std::string reset_page(std::string_view email, std::string_view secret,
+                                         std::string_view name);
+    // Before a ?ut=/?pt= link's token manages a package in this browser.
+    [[nodiscard]] std::string token_switch_page(std::string_view package, std::string_view kind,
+                                                std::string_view secret, bool replaces,
+                                                std::string_view csrf);
     [[nodiscard]] std::string package_page(const PackagePage& page);
 
     // npm web login: sign in (or sign up when create) and approve the CLI.
 
-    [[nodiscard]] std::string login_page(bool create, std::string_view error,
-                                         std::string_view name);
+    [[nodiscard]] std::string login_page(bool create, const LoginRequest& request,
+                                         std::string_view error, std::string_view name);
     [[nodiscard]] std::string login_done_page(std::string_view name);
 
   private:

@@ -1,43 +1,25 @@
 #include "services/accounts.hpp"
 
-#include "config.hpp"
-#include "crypto/crypto.hpp"
 #include "error.hpp"
+#include "model/account.hpp"
+#include "services/passwords.hpp"
+#include "services/scopes.hpp"
 #include "storage/db.hpp"
+#include "storage/token_repo.hpp"
 
 namespace depot::services {
 
-std::optional<storage::UserRow> check_password(storage::Db& db, const Config& config,
-                                               std::string_view name, std::string_view password) {
-    storage::UserRepo users{db};
-    auto user = users.find_by_name(name);
-    if (!user) {
-        // Spend the same time as a real check, so names cannot be probed by timing.
-        (void)crypto::verify_password(password,
-                                      crypto::hash_password("x", config.password_iterations));
-        return std::nullopt;
+storage::UserRow create_user(storage::Db& db, const PasswordChecks& passwords,
+                             std::string_view name, std::string_view email,
+                             std::string_view password) {
+    if (name_taken_by_scope(db, name)) {
+        throw conflict("the name \"" + std::string{name} + "\" is taken by a scope");
     }
-    if (!user->password_hash.empty()) {
-        if (!crypto::verify_password(password, user->password_hash)) return std::nullopt;
-        return user;
-    }
-    if (!user->legacy_sha.empty()) {
-        const auto sha = crypto::to_hex(crypto::sha1(std::string{password} + user->legacy_salt));
-        if (!crypto::equal_ct(sha, user->legacy_sha)) return std::nullopt;
-        const auto hash = crypto::hash_password(password, config.password_iterations);
-        users.save_password(user->id, hash);
-        return users.find_by_id(user->id);
-    }
-    return std::nullopt;  // a web-only account with no password yet
-}
-
-storage::UserRow create_user(storage::Db& db, const Config& config, std::string_view name,
-                             std::string_view email, std::string_view password) {
     storage::UserRepo users{db};
     storage::UserRow row;
     row.name = std::string{name};
     row.email = std::string{email};
-    row.password_hash = crypto::hash_password(password, config.password_iterations);
+    row.password_hash = passwords.hash(password);
     const auto id = users.insert(row);
     if (!id) throw conflict("the user name or email address is already registered");
     return *users.find_by_id(*id);
@@ -46,6 +28,7 @@ storage::UserRow create_user(storage::Db& db, const Config& config, std::string_
 std::optional<storage::UserRow> create_legacy_user(storage::Db& db, std::string_view name,
                                                    std::string_view email, std::string_view salt,
                                                    std::string_view password_sha) {
+    if (name_taken_by_scope(db, name)) return std::nullopt;
     storage::UserRepo users{db};
     storage::UserRow row;
     row.name = std::string{name};
@@ -55,6 +38,14 @@ std::optional<storage::UserRow> create_legacy_user(storage::Db& db, std::string_
     const auto id = users.insert(row);
     if (!id) return std::nullopt;
     return users.find_by_id(*id);
+}
+
+void change_password(storage::Db& db, const PasswordChecks& passwords, std::uint64_t user_id,
+                     std::string_view password, std::uint64_t keep_token_id) {
+    if (!password.empty()) model::check_password(password);
+    storage::UserRepo{db}.change_password(user_id,
+                                          password.empty() ? "" : passwords.hash(password));
+    storage::TokenRepo{db}.revoke_logins(user_id, keep_token_id);
 }
 
 }  // namespace depot::services

@@ -2,11 +2,10 @@
 
 #include <strings.h>
 
-#include "config.hpp"
 #include "crypto/crypto.hpp"
 #include "error.hpp"
 #include "model/cidr.hpp"
-#include "services/accounts.hpp"
+#include "services/passwords.hpp"
 #include "storage/token_repo.hpp"
 
 namespace depot::services {
@@ -43,25 +42,39 @@ Principal from_token(storage::Db& db, std::string_view secret, std::string_view 
                            "Bearer, ipaddress");
     }
     tokens.touch(row->id);
-    return {row->user_id, row->user_name,  row->user_email, row->id,
-            row->kind,    row->package_id, row->readonly};
+    Principal p;
+    p.user_id = row->user_id;
+    p.name = row->user_name;
+    p.email = row->user_email;
+    p.token_id = row->id;
+    p.token_kind = row->kind;
+    p.package_id = row->package_id;
+    p.readonly = row->readonly;
+    p.cidrs = row->cidrs;
+    p.expires_in_seconds = row->expires_in_seconds;
+    return p;
 }
 
-Principal from_basic(storage::Db& db, const Config& config, std::string_view encoded) {
-    const auto decoded = crypto::base64_decode(encoded);
+Principal from_basic(storage::Db& db, PasswordChecks& passwords, std::string_view encoded,
+                     std::string_view remote_addr) {
+    const auto decoded = encoded.size() <= 4096 ? crypto::base64_decode(encoded) : std::nullopt;
     const auto colon = decoded ? decoded->find(':') : std::string::npos;
     if (colon == std::string::npos) throw unauthorized("malformed Basic credentials", "Basic");
     const auto user =
-        check_password(db, config, decoded->substr(0, colon), decoded->substr(colon + 1));
+        passwords.check(db, decoded->substr(0, colon), decoded->substr(colon + 1), remote_addr);
     if (!user) throw unauthorized("incorrect user name or password", "Basic");
-    return {user->id, user->name, user->email, 0, {}, 0, false};
+    Principal p;
+    p.user_id = user->id;
+    p.name = user->name;
+    p.email = user->email;
+    return p;
 }
 
 }  // namespace
 
 std::string token_hash(std::string_view secret) { return crypto::to_hex(crypto::sha256(secret)); }
 
-std::optional<Principal> authenticate(storage::Db& db, const Config& config,
+std::optional<Principal> authenticate(storage::Db& db, PasswordChecks& passwords,
                                       std::string_view authorization,
                                       std::string_view remote_addr) {
     if (authorization.empty()) return std::nullopt;
@@ -73,13 +86,13 @@ std::optional<Principal> authenticate(storage::Db& db, const Config& config,
         return from_token(db, secret, remote_addr);
     }
     if (starts_with_ci(authorization, "Basic "))
-        return from_basic(db, config, authorization.substr(6));
+        return from_basic(db, passwords, authorization.substr(6), remote_addr);
     throw unauthorized("unsupported Authorization scheme; use a Bearer token", "Bearer");
 }
 
-Principal require_login(storage::Db& db, const Config& config, std::string_view authorization,
+Principal require_login(storage::Db& db, PasswordChecks& passwords, std::string_view authorization,
                         std::string_view remote_addr) {
-    auto p = authenticate(db, config, authorization, remote_addr);
+    auto p = authenticate(db, passwords, authorization, remote_addr);
     if (!p) throw unauthorized("you must be logged in (npm login) to do this", "Bearer");
     return std::move(*p);
 }

@@ -9,6 +9,7 @@
 #include "error.hpp"
 #include "model/semver.hpp"
 #include "render/packument.hpp"
+#include "services/access.hpp"
 #include "services/package_write.hpp"
 #include "services/packument.hpp"
 #include "storage/db.hpp"
@@ -283,9 +284,9 @@ void confirm_tarball_removed(storage::Db& db, storage::TarballStore& store, cons
     storage::PackageRepo packages{db};
     const auto pkg = packages.find(name.str());
     if (!pkg) throw not_found("package \"" + name.str() + "\" not found");
+    if (!can_read(db, who, pkg->id, pkg->access))
+        throw not_found("package \"" + name.str() + "\" not found");
     if (!packages.is_owner(pkg->id, who.user_id)) {
-        if (pkg->access == "restricted")
-            throw not_found("package \"" + name.str() + "\" not found");
         throw forbidden("You do not have permission to change \"" + name.str() + "\"");
     }
     require_write(who);

@@ -1,7 +1,5 @@
 #include "services/link_versions.hpp"
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <arpa/inet.h>
 #include <curl/curl.h>
 #include <netinet/in.h>
@@ -13,8 +11,14 @@
 #include "config.hpp"
 #include "crypto/crypto.hpp"
 #include "error.hpp"
+#include "log.hpp"
+#include "model/semver.hpp"
 #include "render/json.hpp"
+#include "services/manifest_rules.hpp"
+#include "services/package_write.hpp"
 #include "services/publish.hpp"
+#include "services/rate_limits.hpp"
+#include "services/tarball_contents.hpp"
 
 namespace depot::services {
 namespace {
@@ -37,7 +41,12 @@ std::size_t on_data(char* data, std::size_t size, std::size_t n, void* user) {
     return size * n;
 }
 
-// Loopback, private, link-local, CGNAT, multicast and unspecified addresses.
+// Only global unicast addresses may be fetched (an allow-list, review I5/S4):
+// IPv4 without the private, loopback, link-local, CGNAT, benchmarking,
+// documentation, multicast and reserved ranges; IPv6 in 2000::/3 only, without
+// documentation, Teredo and 6to4 (they embed IPv4 addresses). IPv4-mapped
+// IPv6 is judged by its IPv4 address; IPv4-compatible (::/96), NAT64
+// (64:ff9b::/96), site-local and unique-local forms are outside 2000::/3.
 bool is_private(const char* ip) {
     in_addr v4{};
     if (inet_pton(AF_INET, ip, &v4) == 1) {
@@ -45,23 +54,26 @@ bool is_private(const char* ip) {
         const auto in = [a](std::uint32_t net, int bits) {
             return (a >> (32 - bits)) == (net >> (32 - bits));
         };
-        return in(0x7F000000, 8) || in(0x0A000000, 8) || in(0xAC100000, 12) || in(0xC0A80000, 16) ||
-               in(0xA9FE0000, 16) || in(0x64400000, 10) || in(0x00000000, 8) || in(0xE0000000, 4);
+        return in(0x00000000, 8) || in(0x0A000000, 8) || in(0x64400000, 10) || in(0x7F000000, 8) ||
+               in(0xA9FE0000, 16) || in(0xAC100000, 12) || in(0xC0000000, 24) ||
+               in(0xC0000200, 24) || in(0xC0586300, 24) || in(0xC0A80000, 16) ||
+               in(0xC6120000, 15) || in(0xC6336400, 24) || in(0xCB007100, 24) ||
+               in(0xE0000000, 4) || in(0xF0000000, 4);
     }
     in6_addr v6{};
     if (inet_pton(AF_INET6, ip, &v6) == 1) {
         const auto* b = v6.s6_addr;
-        static constexpr unsigned char kLoopback[16] = {0, 0, 0, 0, 0, 0, 0, 0,
-                                                        0, 0, 0, 0, 0, 0, 0, 1};
-        static constexpr unsigned char kAny[16] = {};
         static constexpr unsigned char kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
         if (std::memcmp(b, kMapped, 12) == 0) {
             char text[INET_ADDRSTRLEN];
             inet_ntop(AF_INET, b + 12, text, sizeof text);
             return is_private(text);
         }
-        return std::memcmp(b, kLoopback, 16) == 0 || std::memcmp(b, kAny, 16) == 0 ||
-               (b[0] & 0xfe) == 0xfc || (b[0] == 0xfe && (b[1] & 0xc0) == 0x80) || b[0] == 0xff;
+        const bool global_unicast = (b[0] & 0xe0) == 0x20;  // 2000::/3
+        const bool documentation = b[0] == 0x20 && b[1] == 0x01 && b[2] == 0x0d && b[3] == 0xb8;
+        const bool teredo = b[0] == 0x20 && b[1] == 0x01 && b[2] == 0 && b[3] == 0;
+        const bool six_to_four = b[0] == 0x20 && b[1] == 0x02;
+        return !global_unicast || documentation || teredo || six_to_four;
     }
     return true;  // not an address we understand: refuse
 }
@@ -87,9 +99,6 @@ curl_socket_t open_checked_socket(void* user, curlsocktype, curl_sockaddr* addre
 
 struct CurlFree {
     void operator()(CURL* c) const { curl_easy_cleanup(c); }
-};
-struct ArchiveFree {
-    void operator()(archive* a) const { archive_read_free(a); }
 };
 
 }  // namespace
@@ -121,87 +130,54 @@ std::string fetch_link(const Config& config, const std::string& url) {
     curl_easy_setopt(c, CURLOPT_OPENSOCKETFUNCTION, open_checked_socket);
     curl_easy_setopt(c, CURLOPT_OPENSOCKETDATA, &d);
     curl_easy_setopt(c, CURLOPT_USERAGENT, "depot (version by link)");
+    // No proxy, whatever the worker's environment says: the address check
+    // below must see the target itself, not a proxy (review S3).
+    curl_easy_setopt(c, CURLOPT_PROXY, "");
     const auto rc = curl_easy_perform(c);
-    if (d.refused_address) throw bad_request("the link points at a private or loopback address");
-    if (d.too_large || rc == CURLE_FILESIZE_EXCEEDED) {
-        throw HttpError(413, "the linked tarball is larger than this registry accepts");
-    }
-    if (rc == CURLE_OPERATION_TIMEDOUT)
-        throw bad_request("the linked tarball took too long to download");
-    if (rc != CURLE_OK) {
-        throw bad_request(std::string{"the linked tarball could not be downloaded: "} +
-                          curl_easy_strerror(rc));
+    if (d.refused_address || d.too_large || rc != CURLE_OK) {
+        // One answer for every failure, so the registry tells nobody which
+        // hosts and ports it can reach (review M2); the log has the reason.
+        log::info(std::string{"a version link could not be fetched: "} +
+                  (d.refused_address ? "a private or reserved address"
+                   : d.too_large     ? "larger than link_max_bytes"
+                                     : curl_easy_strerror(rc)));
+        throw bad_request("the link could not be fetched");
     }
     return std::move(d.bytes);
 }
 
-std::string package_json_of(const std::string& tarball) {
-    if (tarball.size() < 2 || static_cast<unsigned char>(tarball[0]) != 0x1f ||
-        static_cast<unsigned char>(tarball[1]) != 0x8b) {
-        throw bad_request("the linked file is not a gzip-compressed tarball");
-    }
-    const std::unique_ptr<archive, ArchiveFree> a{archive_read_new()};
-    archive_read_support_filter_gzip(a.get());
-    archive_read_support_format_tar(a.get());
-    if (archive_read_open_memory(a.get(), tarball.data(), tarball.size()) != ARCHIVE_OK) {
-        throw bad_request("the linked file is not a readable tarball");
-    }
-    archive_entry* entry = nullptr;
-    while (true) {
-        const int rc = archive_read_next_header(a.get(), &entry);
-        if (rc == ARCHIVE_EOF) break;
-        if (rc != ARCHIVE_OK && rc != ARCHIVE_WARN)
-            throw bad_request("the linked tarball is damaged");
-        const char* path = archive_entry_pathname(entry);
-        if (path && std::strcmp(path, "package/package.json") == 0) {
-            const auto size = archive_entry_size(entry);
-            if (size < 0 || size > (1 << 20))
-                throw bad_request("package/package.json is larger than 1 MiB");
-            std::string json(static_cast<std::size_t>(size), '\0');
-            if (archive_read_data(a.get(), json.data(), json.size()) != size) {
-                throw bad_request("package/package.json could not be read");
-            }
-            return json;
-        }
-    }
-    throw bad_request("the linked tarball has no package/package.json");
-}
-
 void register_link_version(storage::Db& db, storage::TarballStore& store, const Config& config,
                            const Principal& who, const model::PackageName& name,
-                           const std::string& version, const std::string& url) {
-    const auto tarball = fetch_link(config, url);
+                           const std::string& version_text, const std::string& url) {
+    const auto version = model::parse_publish_version(version_text).str();
+    if (url.size() > 2048 || !(url.starts_with("https://") || url.starts_with("http://"))) {
+        throw bad_request("the link must be an http:// or https:// URL");
+    }
+    // Who asks, before anything is fetched (review M2): an owner's or the
+    // project's write token, on a package it may see. The check's
+    // transaction ends here; publish() checks again when it records.
+    {
+        PackageWrite w{db, config, who, name};
+        w.require_owner(PackageWrite::Project::Allowed);
+    }
+    rate_limit(db, "link-user", std::to_string(who.user_id), config.links_per_user, 3600,
+               "too many versions registered by link from this account; try again later");
+    auto tarball = fetch_link(config, url);
+    PublishInput in{name, version};
+    in.manifest = manifest_from_tarball(config, tarball, name, version);
     rapidjson::Document manifest;
-    if (!render::parse_json(manifest, package_json_of(tarball)) || !manifest.IsObject()) {
-        throw bad_request("package/package.json is not a JSON object");
-    }
-    if (render::string_member(manifest, "name") != name.str()) {
-        throw bad_request("the linked tarball is another package, not " + name.str());
-    }
-    if (render::string_member(manifest, "version") != version) {
-        throw bad_request("the linked tarball is another version, not " + version);
-    }
-    PublishInput in{name, version, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, 0};
-    render::JsonWriter w;
-    w.begin_object();
-    for (auto it = manifest.MemberBegin(); it != manifest.MemberEnd(); ++it) {
-        const std::string_view key{it->name.GetString(), it->name.GetStringLength()};
-        if (key == "readme" || key.starts_with("_") || key == "dist") continue;
-        w.key(key).value(it->value);
-    }
-    w.end_object();
-    in.manifest = w.str();
+    (void)render::parse_json(manifest, in.manifest);
     in.description = std::string{render::string_member(manifest, "description")};
     in.shasum = crypto::to_hex(crypto::sha1(tarball));
     in.integrity = "sha512-" + crypto::base64_encode(crypto::sha512(tarball));
     in.tarball_size = tarball.size();
     PublishOutcome outcome;
     if (config.link_keep_copy) {  // depot keeps the bytes and serves them itself
-        in.tarball = tarball;
-        outcome = publish(db, store, config, who, in);
+        in.tarball = std::move(tarball);
+        outcome = publish(db, store, config, who, std::move(in));
     } else {
         in.tarball_url = url;
-        outcome = publish_pointer(db, config, who, in);
+        outcome = publish_pointer(db, config, who, std::move(in));
     }
     // SPEC §3: registering a version that exists is an error, even the same bytes.
     if (outcome == PublishOutcome::AlreadyPublished) {

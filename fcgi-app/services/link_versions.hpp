@@ -24,13 +24,10 @@ namespace depot::services {
 // libcurl's global set-up: once, in main, before any thread starts.
 void init_link_fetching();
 
-// The bytes at url, or a 4xx HttpError saying why not (bad scheme, private
-// address, too large, too slow, not found there).
+// The bytes at url, or a 400 that says only that they could not be fetched
+// (bad scheme apart): the reason (private address, too large, too slow, not
+// found) goes to the log, not to the client.
 [[nodiscard]] std::string fetch_link(const Config& config, const std::string& url);
-
-// package/package.json of a gzip tarball; throws bad_request() when the bytes
-// are not one or have none.
-[[nodiscard]] std::string package_json_of(const std::string& tarball);
 
 void register_link_version(storage::Db& db, storage::TarballStore& store, const Config& config,
                            const Principal& who, const model::PackageName& name,

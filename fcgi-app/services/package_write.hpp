@@ -10,6 +10,7 @@
 #include "error.hpp"
 #include "model/package_name.hpp"
 #include "render/packument.hpp"
+#include "services/access.hpp"
 #include "services/auth.hpp"
 #include "services/packument.hpp"
 #include "storage/db.hpp"
@@ -52,8 +53,7 @@ class PackageWrite {
     // A restricted package is 404 to anyone who may not read it, before any
     // other answer could tell that it exists.
     PackageWrite& require_readable() {
-        if (pkg_.access == "restricted" &&
-            !storage::PackageRepo{db_}.is_owner(pkg_.id, who_.user_id)) {
+        if (!can_read(db_, who_, pkg_.id, pkg_.access)) {
             throw not_found("package \"" + name_.str() + "\" not found");
         }
         return *this;

@@ -1,11 +1,12 @@
 #include "services/projects.hpp"
 
 #include "config.hpp"
-#include "crypto/crypto.hpp"
 #include "error.hpp"
 #include "model/account.hpp"
 #include "render/json.hpp"
+#include "services/access.hpp"
 #include "services/package_write.hpp"
+#include "services/scopes.hpp"
 #include "storage/db.hpp"
 #include "storage/package_repo.hpp"
 #include "storage/token_repo.hpp"
@@ -15,10 +16,13 @@
 namespace depot::services {
 namespace {
 
-Minted mint_project_token(storage::Db& db, std::uint64_t user_id, std::uint64_t package_id) {
-    auto spec = user_token(user_id, "project");
+// A project token never has more than the credential that minted it: a
+// CIDR-limited or expiring user token makes a limited one (review M1).
+Minted mint_project_token(storage::Db& db, const Principal& who, std::uint64_t package_id) {
+    auto spec = user_token(who.user_id, "project");
     spec.kind = "project";
     spec.package_id = package_id;
+    inherit_limits(spec, who);
     return mint_token(db, spec);
 }
 
@@ -37,12 +41,21 @@ Minted create_project(storage::Db& db, const Config& config, const Principal& wh
         throw forbidden("a project token cannot create projects; use a user token");
     storage::Transaction tx{db};
     storage::PackageRepo packages{db};
-    const auto id = packages.insert(name.str(), std::string{name.scope()}, "public");
+    if (const auto existing = packages.find(name.str())) {
+        // A restricted name answers as if absent (review L1), before any conflict.
+        if (!can_read(db, who, existing->id, existing->access))
+            throw not_found("package \"" + name.str() + "\" not found");
+        throw conflict("the project \"" + name.str() + "\" exists already");
+    }
+    if (name.scoped()) require_scope_member(db, who, name.scope());
+    // As npm publish does: scoped packages start restricted (review M5).
+    const auto id = packages.insert(name.str(), std::string{name.scope()},
+                                    name.scoped() ? "restricted" : "public");
     if (!id) throw conflict("the project \"" + name.str() + "\" exists already");
     packages.add_owner(*id, who.user_id);
     storage::ChangeRepo{db}.append({*id, name.str(), "create", who.user_id, who.name, "{}"});
     rebuild_packument(db, config, *id, name.str().c_str());
-    auto minted = mint_project_token(db, who.user_id, *id);
+    auto minted = mint_project_token(db, who, *id);
     tx.commit();
     return minted;
 }
@@ -52,7 +65,7 @@ Minted rotate_project_token(storage::Db& db, const Config& config, const Princip
     PackageWrite w{db, config, who, name};
     w.require_owner(PackageWrite::Project::Allowed);
     storage::TokenRepo{db}.revoke_for_package(w.pkg().id, "project");
-    auto minted = mint_project_token(db, who.user_id, w.pkg().id);
+    auto minted = mint_project_token(db, who, w.pkg().id);
     w.commit("rotate", "{}");
     return minted;
 }
@@ -73,9 +86,11 @@ void change_owner(storage::Db& db, const Config& config, const Principal& who,
                   const model::PackageName& name, std::string_view user, bool add) {
     PackageWrite w{db, config, who, name};
     w.require_owner();
+    // By npm name only: adding an address would publish it in the owner list
+    // without its holder's consent, and probe which addresses have accounts (review I1).
+    if (!model::valid_user_name(user)) throw bad_request("give the owner's npm user name");
     storage::UserRepo users{db};
-    auto target = user.find('@') != std::string_view::npos ? users.find_by_email(user)
-                                                           : users.find_by_name(user);
+    auto target = users.find_by_name(user);
     if (!target) throw bad_request("there is no user \"" + std::string{user} + "\"");
     storage::PackageRepo packages{db};
     const bool owner = packages.is_owner(w.pkg().id, target->id);
@@ -87,8 +102,7 @@ void change_owner(storage::Db& db, const Config& config, const Principal& who,
             throw bad_request("a package must keep at least one owner");
         packages.remove_owner(w.pkg().id, target->id);
     }
-    w.commit("owner", one_field(add ? "added" : "removed",
-                                target->name.empty() ? target->email : target->name));
+    w.commit("owner", one_field(add ? "added" : "removed", target->name));
 }
 
 void deprecate_version(storage::Db& db, const Config& config, const Principal& who,
@@ -105,27 +119,6 @@ void deprecate_version(storage::Db& db, const Config& config, const Principal& w
     if (v->deprecated == message) return;
     versions.save_deprecated(v->id, message);
     w.commit("deprecate", one_field(version, message));
-}
-
-void set_npm_login(storage::Db& db, const Config& config, const Principal& who,
-                   const std::string& npm_name, const std::string& password) {
-    require_write(who);
-    if (who.token_kind != "user") throw forbidden("setting an npm login needs a user token");
-    model::check_password(password);
-    storage::UserRepo users{db};
-    const auto me = users.find_by_id(who.user_id);
-    if (!me) throw not_found("no such account");
-    storage::Transaction tx{db};
-    if (me->name.empty()) {
-        const auto name = model::parse_user_name(npm_name);
-        if (!users.save_name(me->id, name))
-            throw conflict("the npm name \"" + name + "\" is taken");
-    } else if (!npm_name.empty() && npm_name != me->name) {
-        throw bad_request("this account's npm name is " + me->name + " already");
-    }
-    users.save_profile(me->id, me->email,
-                       crypto::hash_password(password, config.password_iterations));
-    tx.commit();
 }
 
 }  // namespace depot::services

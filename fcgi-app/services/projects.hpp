@@ -28,7 +28,7 @@ namespace depot::services {
 [[nodiscard]] Minted rotate_project_token(storage::Db& db, const Config& config,
                                           const Principal& who, const model::PackageName& name);
 
-// Adds or removes one owner, found by npm name or email; user tokens only,
+// Adds or removes one owner, found by npm name; user tokens only,
 // and the last owner stays.
 void change_owner(storage::Db& db, const Config& config, const Principal& who,
                   const model::PackageName& name, std::string_view user, bool add);
@@ -37,10 +37,6 @@ void change_owner(storage::Db& db, const Config& config, const Principal& who,
 void deprecate_version(storage::Db& db, const Config& config, const Principal& who,
                        const model::PackageName& name, const std::string& version,
                        const std::string& message);
-
-// A web account (made from an email) sets its npm name once, and a password.
-void set_npm_login(storage::Db& db, const Config& config, const Principal& who,
-                   const std::string& npm_name, const std::string& password);
 
 // Sets or replaces the nightly pointer (an http(s) URL).
 void set_nightly(storage::Db& db, const Config& config, const Principal& who,

@@ -3,8 +3,14 @@
 #include "config.hpp"
 #include "crypto/crypto.hpp"
 #include "error.hpp"
+#include "model/semver.hpp"
 #include "render/json.hpp"
+#include "services/access.hpp"
+#include "services/manifest_rules.hpp"
 #include "services/packument.hpp"
+#include "services/readme.hpp"
+#include "services/scopes.hpp"
+#include "services/tarball_contents.hpp"
 #include "storage/db.hpp"
 #include "storage/package_repo.hpp"
 #include "storage/tarball_store.hpp"
@@ -31,12 +37,54 @@ std::string change_detail(const PublishInput& in) {
     return w.str();
 }
 
+const rapidjson::Value* member(const rapidjson::Value& obj, std::string_view key) {
+    if (!obj.IsObject()) return nullptr;
+    const auto it = obj.FindMember(rapidjson::Value{rapidjson::StringRef(key.data(), key.size())});
+    return it == obj.MemberEnd() ? nullptr : &it->value;
+}
+
+bool has_install_script(const rapidjson::Value& manifest) {
+    const auto* scripts = member(manifest, "scripts");
+    if (!scripts || !scripts->IsObject()) return false;
+    for (const char* s : {"preinstall", "install", "postinstall"}) {
+        if (member(*scripts, s)) return true;
+    }
+    return false;
+}
+
+// SPEC §5: what is served is what was published. The tarball is read under
+// the config's budget, and the manifest npm sent must agree with what npm
+// itself derives from the tarball's package.json (review M4).
+void check_against_tarball(const Config& config, const PublishInput& in) {
+    const auto contents = read_tarball(config, in.tarball);
+    rapidjson::Document pkg;
+    if (!render::parse_json(pkg, contents.package_json) || !pkg.IsObject()) {
+        throw bad_request("package/package.json in the tarball is not a JSON object");
+    }
+    rapidjson::Document derived;
+    derive_install_fields(pkg, contents.files, derived);
+    rapidjson::Document sent;
+    if (!render::parse_json(sent, in.manifest)) throw std::logic_error("manifest is not JSON");
+    if (const auto mismatch = install_mismatch(sent, derived); !mismatch.empty()) {
+        throw bad_request("the published manifest does not match the tarball: " + mismatch);
+    }
+}
+
+// npm's registry cuts READMEs at 64 KB; the HTML is rendered once, here, in a
+// child process under readme_render_ms (review H3).
+void prepare_readme(const Config& config, PublishInput& in) {
+    in.readme = truncate_readme(in.readme, config.readme_max_bytes);
+    in.readme_html = render_readme(config, in.readme);
+}
+
 // Inside the transaction: the package row, locked.
 storage::PackageRow lock_or_create(storage::Db& db, const Principal& who, const PublishInput& in,
                                    bool& created) {
     storage::PackageRepo packages{db};
     created = false;
     if (auto p = packages.find(in.name.str(), true)) return *p;
+    // A new name in a scope needs membership of the scope (review M6).
+    if (in.name.scoped()) require_scope_member(db, who, in.name.scope());
     // As on npm's registry: scoped packages are restricted unless published
     // with --access public; unscoped ones are public.
     const std::string access = !in.access.empty() ? in.access
@@ -54,19 +102,21 @@ storage::PackageRow lock_or_create(storage::Db& db, const Principal& who, const 
 
 PublishOutcome record(storage::Db& db, const Config& config, const Principal& who,
                       const PublishInput& in, const std::string& key, bool& committing) {
+    // Every way a version comes to exist passes here: no build metadata, ever
+    // (review M7: "1.0.0+x" would install as an unpublished 1.0.0).
+    (void)model::parse_publish_version(in.version);
     storage::Transaction tx{db};
     bool created = false;
     const auto pkg = lock_or_create(db, who, in, created);
     storage::PackageRepo packages{db};
-    if (!created && !packages.is_owner(pkg.id, who.user_id)) {
-        if (pkg.access == "restricted")
-            throw not_found("package \"" + in.name.str() + "\" not found");
-
-        throw forbidden("You do not have permission to publish \"" + in.name.str() +
-                        "\": you are not one of its owners");
-    }
+    if (!created && !can_read(db, who, pkg.id, pkg.access))
+        throw not_found("package \"" + in.name.str() + "\" not found");
     if (who.token_kind == "project" && who.package_id != pkg.id) {
         throw forbidden("this project token belongs to another package");
+    }
+    if (!created && !packages.is_owner(pkg.id, who.user_id)) {
+        throw forbidden("You do not have permission to publish \"" + in.name.str() +
+                        "\": you are not one of its owners");
     }
     if (!pkg.unpublished.empty())
         packages.save_unpublished(pkg.id, false);  // a fresh start; tombstones stay
@@ -82,11 +132,18 @@ PublishOutcome record(storage::Db& db, const Config& config, const Principal& wh
                             ? "."
                             : " (it was unpublished and cannot come back)."));
     }
-    storage::NewVersion nv{
-        pkg.id,        in.version,   in.manifest,
-        in.shasum,     in.integrity, in.tarball_url.empty() ? in.tarball.size() : in.tarball_size,
-        key,           who.user_id,  in.readme,
-        in.tarball_url};
+    storage::NewVersion nv;
+    nv.package_id = pkg.id;
+    nv.version = in.version;
+    nv.manifest = in.manifest;
+    nv.shasum = in.shasum;
+    nv.integrity = in.integrity;
+    nv.size = in.tarball_url.empty() ? in.tarball.size() : in.tarball_size;
+    nv.tarball_key = key;
+    nv.published_by = who.user_id;
+    nv.readme = in.readme;
+    nv.readme_html = in.readme_html;
+    nv.tarball_url = in.tarball_url;
     const auto version_id = versions.insert(nv);
     if (!version_id) throw conflict("version " + in.version + " was published concurrently");
 
@@ -146,8 +203,10 @@ std::string search_words(const std::string& name) {
 }
 
 PublishOutcome publish(storage::Db& db, storage::TarballStore& store, const Config& config,
-                       const Principal& who, const PublishInput& in) {
+                       const Principal& who, PublishInput in) {
     require_write(who);
+    check_against_tarball(config, in);
+    prepare_readme(config, in);
     const auto key = tarball_key(in);
     bool created = false;
     try {
@@ -164,15 +223,67 @@ PublishOutcome publish(storage::Db& db, storage::TarballStore& store, const Conf
     }
 }
 
-}  // namespace depot::services
-
-namespace depot::services {
-
 PublishOutcome publish_pointer(storage::Db& db, const Config& config, const Principal& who,
-                               const PublishInput& in) {
+                               PublishInput in) {
     require_write(who);
+    prepare_readme(config, in);
     bool committing = false;
     return record(db, config, who, in, std::string{}, committing);
+}
+
+std::string manifest_from_tarball(const Config& config, std::string_view tarball,
+                                  const model::PackageName& name, std::string_view version) {
+    const auto contents = read_tarball(config, tarball, "the linked tarball");
+    rapidjson::Document pkg;
+    if (!render::parse_json(pkg, contents.package_json) || !pkg.IsObject()) {
+        throw bad_request("package/package.json in the linked tarball is not a JSON object");
+    }
+    rapidjson::Document derived;
+    derive_install_fields(pkg, contents.files, derived);
+    if (render::string_member(derived, "name") != name.str()) {
+        throw bad_request("the linked tarball is another package, not " + name.str());
+    }
+    if (render::string_member(derived, "version") != version) {
+        throw bad_request("the linked tarball is another version, not " + std::string{version});
+    }
+    // The package.json as npm would have published it: install-relevant
+    // fields from the derivation, the rest as written, server keys dropped.
+    render::JsonWriter w;
+    w.begin_object();
+    for (auto it = pkg.MemberBegin(); it != pkg.MemberEnd(); ++it) {
+        const std::string_view key{it->name.GetString(), it->name.GetStringLength()};
+        if (key == "readme" || key.starts_with("_") || key == "dist" || key == "hasInstallScript" ||
+            key == "bundledDependencies" || key == "deprecated" || key == "maintainers" ||
+            derived.HasMember(it->name)) {
+            continue;
+        }
+        if (key == "scripts" && it->value.IsObject()) {
+            w.key(key).begin_object();
+            for (auto s = it->value.MemberBegin(); s != it->value.MemberEnd(); ++s) {
+                const std::string_view hook{s->name.GetString(), s->name.GetStringLength()};
+                if (hook != "preinstall" && hook != "install" && hook != "postinstall" &&
+                    s->value.IsString()) {
+                    w.key(hook).value(s->value);
+                }
+            }
+            if (const auto* d = member(derived, "scripts")) {
+                for (auto s = d->MemberBegin(); s != d->MemberEnd(); ++s) {
+                    w.key({s->name.GetString(), s->name.GetStringLength()}).value(s->value);
+                }
+            }
+            w.end_object();
+            continue;
+        }
+        w.key(key).value(it->value);
+    }
+    for (auto it = derived.MemberBegin(); it != derived.MemberEnd(); ++it) {
+        const std::string_view key{it->name.GetString(), it->name.GetStringLength()};
+        if (key == "scripts" && pkg.HasMember("scripts")) continue;  // written above
+        w.key(key).value(it->value);
+    }
+    if (has_install_script(derived)) w.key("hasInstallScript").boolean(true);
+    w.end_object();
+    return w.str();
 }
 
 }  // namespace depot::services

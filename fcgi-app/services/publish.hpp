@@ -6,6 +6,8 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
+#include <utility>
 
 #include "model/package_name.hpp"
 #include "services/auth.hpp"
@@ -22,6 +24,8 @@ namespace depot::services {
 
 // What api/ parsed and checked from the publish body.
 struct PublishInput {
+    PublishInput(model::PackageName n, std::string v) : name{std::move(n)}, version{std::move(v)} {}
+
     model::PackageName name;
     std::string version;
     std::string manifest;   // sanitized version object, JSON (no readme, dist or server keys)
@@ -33,19 +37,31 @@ struct PublishInput {
     std::string description;
     std::string keywords;  // space-joined
     std::string readme;
+    std::string readme_html;         // filled by publish(): rendered under a CPU budget
     std::string tarball_url;         // a version registered by link: where the bytes stay
     std::uint64_t tarball_size = 0;  // of those bytes
 };
 
 enum class PublishOutcome { Created, AlreadyPublished };
 
+// Reads the tarball (services/tarball_contents) and refuses a manifest whose
+// install-relevant fields differ from its package.json (services/manifest_rules),
+// cuts and renders the README (services/readme), stores the bytes and records
+// the version.
 PublishOutcome publish(storage::Db& db, storage::TarballStore& store, const Config& config,
-                       const Principal& who, const PublishInput& in);
+                       const Principal& who, PublishInput in);
 
 // The same for a version whose bytes stay at in.tarball_url (SPEC §3 links):
 // nothing is stored but the row; latest moves only if there was none.
 PublishOutcome publish_pointer(storage::Db& db, const Config& config, const Principal& who,
-                               const PublishInput& in);
+                               PublishInput in);
+
+// The version manifest to serve for a tarball alone (a version by link): its
+// package.json, with the install-relevant fields as npm would have published
+// them; 400 unless it names this package and version.
+[[nodiscard]] std::string manifest_from_tarball(const Config& config, std::string_view tarball,
+                                                const model::PackageName& name,
+                                                std::string_view version);
 
 // Words of a package name for the FULLTEXT index: "@acme/left-pad" → "acme left pad left-pad".
 [[nodiscard]] std::string search_words(const std::string& name);

@@ -26,6 +26,15 @@ Minted mint_token(storage::Db& db, const TokenSpec& spec) {
     return m;
 }
 
+void inherit_limits(TokenSpec& spec, const Principal& parent) {
+    if (!parent.cidrs.empty()) spec.cidrs = parent.cidrs;
+    spec.readonly = spec.readonly || parent.readonly;
+    if (parent.expires_in_seconds > 0 &&
+        (spec.expires_in_seconds == 0 || parent.expires_in_seconds < spec.expires_in_seconds)) {
+        spec.expires_in_seconds = static_cast<int>(parent.expires_in_seconds);
+    }
+}
+
 TokenSpec user_token(std::uint64_t user_id, std::string name) {
     TokenSpec spec;
     spec.user_id = user_id;

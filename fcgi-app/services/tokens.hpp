@@ -8,6 +8,9 @@
 namespace depot::storage {
 class Db;
 }
+namespace depot::services {
+struct Principal;
+}
 
 namespace depot::services {
 
@@ -31,5 +34,10 @@ struct Minted {
 
 // A full-power user token, as npm login hands out.
 [[nodiscard]] TokenSpec user_token(std::uint64_t user_id, std::string name);
+
+// SPEC §5, a credential never grows: a token minted on the strength of
+// another credential keeps that credential's address ranges, read-only flag
+// and expiry (the sooner of the two).
+void inherit_limits(TokenSpec& spec, const Principal& parent);
 
 }  // namespace depot::services

@@ -1,11 +1,17 @@
 #pragma once
-// Accounts of the original web design (SPEC §3): created from an email
-// address with a user token shown once; a lost token is replaced through a
-// one-hour, single-use reset token sent by mail, which also revokes every
-// older user token of that account.
+// Accounts of the original web design (SPEC §3), with the address proven
+// first (issue 8, review H2): registering mails a one-hour link whose
+// confirmation page (a POST button, so mail scanners that follow links change
+// nothing) creates the account and shows its first user token once. A lost
+// token (or a forgotten password) is replaced through a one-hour, single-use
+// reset link, whose confirmation ends every other credential of the account:
+// user tokens, sessions, other reset links, the password (the person sets a
+// new one), and by default the project tokens the account minted.
 
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "services/tokens.hpp"
 
@@ -18,14 +24,56 @@ class Db;
 
 namespace depot::services {
 
-// Throws conflict() when an account has that email already.
-[[nodiscard]] Minted register_email(storage::Db& db, std::string_view email);
+class PasswordChecks;
 
-// Throws not_found() for an unknown email, 503 when the mail cannot be sent.
-void start_reset(storage::Db& db, const Config& config, std::string_view email);
+// Mails the confirmation link. conflict() when an account has the address;
+// 429 over the mail limits; 503 when the mail cannot be sent.
+void start_registration(storage::Db& db, const Config& config, std::string_view email,
+                        std::string_view client_addr);
 
-// The new user token; throws 403 for a wrong, used, expired or foreign reset token.
-[[nodiscard]] Minted complete_reset(storage::Db& db, std::string_view reset_token,
+// 403 unless secret is a live confirmation link for email.
+void check_registration(storage::Db& db, std::string_view secret, std::string_view email);
+
+struct NewAccount {
+    Minted token;
+    std::string name;  // the npm name, when one was chosen
+};
+
+// The confirmation button: creates the account, with an npm name and a
+// password when given, and mints its first user token. Every pending
+// registration of the address dies.
+[[nodiscard]] NewAccount confirm_registration(storage::Db& db, const PasswordChecks& passwords,
+                                              std::string_view secret, std::string_view email,
+                                              std::string_view name, std::string_view password);
+
+// Mails a reset link. not_found() for an unknown email; 429 over the mail
+// limits; 503 when the mail cannot be sent.
+void start_reset(storage::Db& db, const Config& config, std::string_view email,
+                 std::string_view client_addr);
+
+struct ResetLink {
+    std::string name;  // the account's npm name, empty when it has none
+};
+
+// 403 unless secret is a live reset link for email.
+[[nodiscard]] ResetLink check_reset(storage::Db& db, std::string_view secret,
                                     std::string_view email);
+
+struct ResetChoice {
+    std::string password;              // the new password; empty: none
+    std::string name;                  // an npm name, for an account without one
+    bool keep_project_tokens = false;  // default: rotated
+};
+
+struct ResetOutcome {
+    Minted token;  // the new user token
+    std::string name;
+    // package name → its new project token, when project tokens were rotated
+    std::vector<std::pair<std::string, std::string>> project_tokens;
+};
+
+[[nodiscard]] ResetOutcome complete_reset(storage::Db& db, const PasswordChecks& passwords,
+                                          std::string_view secret, std::string_view email,
+                                          const ResetChoice& choice);
 
 }  // namespace depot::services

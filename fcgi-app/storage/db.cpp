@@ -114,6 +114,17 @@ bool is_connection_lost(const std::exception_ptr& e) {
     }
 }
 
+bool is_invalid_text(const std::exception_ptr& e) {
+    try {
+        std::rethrow_exception(e);
+    } catch (const sql::SQLException& ex) {
+        const int code = ex.getErrorCode();
+        return code == 1366 || code == 1300 || code == 1267 || code == 1271 || code == 1406;
+    } catch (...) {
+        return false;
+    }
+}
+
 std::string describe(const std::exception_ptr& e) {
     try {
         std::rethrow_exception(e);

@@ -85,6 +85,10 @@ class Transaction {
 // 2006, 2013, …): the caller resets the connection and may retry.
 [[nodiscard]] bool is_connection_lost(const std::exception_ptr& e);
 
+// True when MySQL refused the text of a value: invalid for the column's
+// character set (1366, 1300), a collation clash (1267, 1271), too long (1406).
+[[nodiscard]] bool is_invalid_text(const std::exception_ptr& e);
+
 // A short description of a database exception for logs (code + message).
 [[nodiscard]] std::string describe(const std::exception_ptr& e);
 

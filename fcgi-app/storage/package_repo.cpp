@@ -14,6 +14,10 @@ constexpr const char* kFindForUpdate =
     "SELECT id, name, access, rev, description, readme, created_at, modified_at, unpublished_at,"
     " nightly_url"
     " FROM packages WHERE name = ? FOR UPDATE";
+constexpr const char* kFindById =
+    "SELECT id, name, access, rev, description, readme, created_at, modified_at, unpublished_at,"
+    " nightly_url"
+    " FROM packages WHERE id = ?";
 constexpr const char* kInsert =
     "INSERT INTO packages (name, scope, access, search_name) VALUES (?, ?, ?, ?)";
 constexpr const char* kSaveMeta =
@@ -62,9 +66,8 @@ constexpr const char* kListOwners =
 constexpr const char* kSearch =
     "SELECT p.name, p.description, p.modified_at, k.full_json FROM packages p"
     " JOIN packuments k ON k.package_id = p.id"
-    " WHERE p.unpublished_at IS NULL AND (p.access = 'public' OR EXISTS (SELECT 1 FROM "
-    "package_owners o"
-    " WHERE o.package_id = p.id AND o.user_id = ?))"
+    " WHERE p.unpublished_at IS NULL AND (p.access = 'public' OR p.id = ? OR EXISTS (SELECT 1"
+    " FROM package_owners o WHERE o.package_id = p.id AND o.user_id = ?))"
     " AND (p.name = ? OR MATCH (p.search_name, p.description, p.keywords) AGAINST (? IN BOOLEAN "
     "MODE))"
     " ORDER BY p.name = ? DESC,"
@@ -72,7 +75,7 @@ constexpr const char* kSearch =
     " LIMIT ? OFFSET ?";
 constexpr const char* kCountSearch =
     "SELECT COUNT(*) FROM packages p WHERE p.unpublished_at IS NULL AND (p.access = 'public' OR "
-    "EXISTS"
+    "p.id = ? OR EXISTS"
     " (SELECT 1 FROM package_owners o WHERE o.package_id = p.id AND o.user_id = ?))"
     " AND (p.name = ? OR MATCH (p.search_name, p.description, p.keywords) AGAINST (? IN BOOLEAN "
     "MODE))";
@@ -97,6 +100,14 @@ PackageRow read_row(sql::ResultSet& rs) {
 std::optional<PackageRow> PackageRepo::find(std::string_view name, bool for_update) const {
     const auto st = db_.prepare(for_update ? kFindForUpdate : kFind);
     st->setString(1, std::string{name});
+    const auto rs = query(*st);
+    if (!rs->next()) return std::nullopt;
+    return read_row(*rs);
+}
+
+std::optional<PackageRow> PackageRepo::find_by_id(std::uint64_t id) const {
+    const auto st = db_.prepare(kFindById);
+    st->setUInt64(1, id);
     const auto rs = query(*st);
     if (!rs->next()) return std::nullopt;
     return read_row(*rs);
@@ -216,15 +227,17 @@ std::vector<OwnerRow> PackageRepo::list_owners(std::uint64_t package_id) const {
 }
 
 std::vector<SearchHit> PackageRepo::search(std::string_view text, std::string_view boolean_query,
-                                           int size, int from, std::uint64_t reader_id) const {
+                                           int size, int from, std::uint64_t reader_id,
+                                           std::uint64_t reader_package) const {
     const auto st = db_.prepare(kSearch);
-    st->setUInt64(1, reader_id);
-    st->setString(2, std::string{text});
-    st->setString(3, std::string{boolean_query});
-    st->setString(4, std::string{text});
-    st->setString(5, std::string{boolean_query});
-    st->setInt(6, size);
-    st->setInt(7, from);
+    st->setUInt64(1, reader_package);
+    st->setUInt64(2, reader_id);
+    st->setString(3, std::string{text});
+    st->setString(4, std::string{boolean_query});
+    st->setString(5, std::string{text});
+    st->setString(6, std::string{boolean_query});
+    st->setInt(7, size);
+    st->setInt(8, from);
     const auto rs = query(*st);
     std::vector<SearchHit> out;
     while (rs->next())
@@ -233,11 +246,12 @@ std::vector<SearchHit> PackageRepo::search(std::string_view text, std::string_vi
 }
 
 int PackageRepo::count_search(std::string_view text, std::string_view boolean_query,
-                              std::uint64_t reader_id) const {
+                              std::uint64_t reader_id, std::uint64_t reader_package) const {
     const auto st = db_.prepare(kCountSearch);
-    st->setUInt64(1, reader_id);
-    st->setString(2, std::string{text});
-    st->setString(3, std::string{boolean_query});
+    st->setUInt64(1, reader_package);
+    st->setUInt64(2, reader_id);
+    st->setString(3, std::string{text});
+    st->setString(4, std::string{boolean_query});
     const auto rs = query(*st);
     return rs->next() ? rs->getInt(1) : 0;
 }
@@ -277,6 +291,15 @@ void PackageRepo::save_nightly(std::uint64_t id, std::string_view url) {
 }  // namespace depot::storage
 
 namespace depot::storage {
+
+std::string exact_name_of(std::string_view text) {
+    if (text.size() > 214) return {};
+    for (const char c : text) {
+        if (static_cast<unsigned char>(c) <= 0x20 || static_cast<unsigned char>(c) >= 0x7f)
+            return {};
+    }
+    return std::string{text};
+}
 
 std::string fulltext_query(std::string_view text) {
     std::string out, word;

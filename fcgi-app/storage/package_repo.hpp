@@ -54,6 +54,9 @@ struct SearchHit {
 // Free text as a MySQL boolean FULLTEXT query: "Left-pad util" → "left* pad* util*"
 // (words are runs of letters and digits; nothing else reaches the query).
 [[nodiscard]] std::string fulltext_query(std::string_view text);
+// The text as an exact package name to rank first, or empty when it could not be one
+// (non-ASCII or control characters never reach the ASCII name column).
+[[nodiscard]] std::string exact_name_of(std::string_view text);
 
 class PackageRepo {
   public:
@@ -62,6 +65,7 @@ class PackageRepo {
     // for_update: lock the row until the transaction ends (writes to one package serialise).
     [[nodiscard]] std::optional<PackageRow> find(std::string_view name,
                                                  bool for_update = false) const;
+    [[nodiscard]] std::optional<PackageRow> find_by_id(std::uint64_t id) const;
     // nullopt when the name exists already.
     [[nodiscard]] std::optional<std::uint64_t> insert(std::string_view name, std::string_view scope,
                                                       std::string_view access);
@@ -90,12 +94,14 @@ class PackageRepo {
     [[nodiscard]] std::vector<std::string> list_stargazers(std::uint64_t package_id) const;
     [[nodiscard]] std::vector<std::string> list_starred(std::string_view user_name) const;
 
-    // Public packages, and the restricted ones that reader_id owns (0: none).
+    // Public packages, the restricted ones that reader_id owns (0: none) and
+    // reader_package (a project token's own package; 0: none).
     [[nodiscard]] std::vector<SearchHit> search(std::string_view text,
                                                 std::string_view boolean_query, int size, int from,
-                                                std::uint64_t reader_id) const;
+                                                std::uint64_t reader_id,
+                                                std::uint64_t reader_package) const;
     [[nodiscard]] int count_search(std::string_view text, std::string_view boolean_query,
-                                   std::uint64_t reader_id) const;
+                                   std::uint64_t reader_id, std::uint64_t reader_package) const;
 
   private:
     Db& db_;

@@ -13,7 +13,8 @@ constexpr const char* kInsert =
     " IF(? = 0, NULL, NOW(3) + INTERVAL ? SECOND))";
 constexpr const char* kFindActive =
     "SELECT t.id, t.kind, t.key_id, t.token_prefix, t.name, t.user_id, t.package_id, t.readonly,"
-    " t.cidr_whitelist, t.created_at, t.last_used_at, t.expires_at, u.name, u.email"
+    " t.cidr_whitelist, t.created_at, t.last_used_at, t.expires_at, u.name, u.email,"
+    " GREATEST(1, TIMESTAMPDIFF(SECOND, NOW(3), t.expires_at))"
     " FROM tokens t LEFT JOIN users u ON u.id = t.user_id"
     " WHERE t.token_hash = ? AND t.revoked_at IS NULL"
     " AND (t.expires_at IS NULL OR t.expires_at > NOW(3))";
@@ -28,7 +29,8 @@ constexpr const char* kRevokeAll =
     "UPDATE tokens SET revoked_at = NOW(3) WHERE user_id = ? AND kind = ? AND revoked_at IS NULL";
 constexpr const char* kList =
     "SELECT t.id, t.kind, t.key_id, t.token_prefix, t.name, t.user_id, t.package_id, t.readonly,"
-    " t.cidr_whitelist, t.created_at, t.last_used_at, t.expires_at, u.name, u.email"
+    " t.cidr_whitelist, t.created_at, t.last_used_at, t.expires_at, u.name, u.email,"
+    " GREATEST(1, TIMESTAMPDIFF(SECOND, NOW(3), t.expires_at))"
     " FROM tokens t LEFT JOIN users u ON u.id = t.user_id"
     " WHERE t.user_id = ? AND t.kind = ? AND t.revoked_at IS NULL"
     " AND (t.expires_at IS NULL OR t.expires_at > NOW(3)) ORDER BY t.id";
@@ -49,6 +51,7 @@ TokenRow read_row(sql::ResultSet& rs) {
     t.expires = iso_time(str(rs, 12));
     t.user_name = str(rs, 13);
     t.user_email = str(rs, 14);
+    t.expires_in_seconds = rs.isNull(15) ? 0 : rs.getInt64(15);
     return t;
 }
 
@@ -129,6 +132,55 @@ void TokenRepo::revoke_for_package(std::uint64_t package_id, std::string_view ki
         "NULL");
     st->setUInt64(1, package_id);
     st->setString(2, std::string{kind});
+    st->executeUpdate();
+}
+
+}  // namespace depot::storage
+
+namespace depot::storage {
+namespace {
+
+constexpr const char* kRevokeLogins =
+    "UPDATE tokens SET revoked_at = NOW(3) WHERE user_id = ? AND kind IN ('user', 'session', "
+    "'reset')"
+    " AND revoked_at IS NULL AND id <> ?";
+constexpr const char* kListProjectPackages =
+    "SELECT DISTINCT package_id FROM tokens WHERE user_id = ? AND kind = 'project'"
+    " AND revoked_at IS NULL AND package_id IS NOT NULL ORDER BY package_id";
+constexpr const char* kRevokeProjects =
+    "UPDATE tokens SET revoked_at = NOW(3) WHERE user_id = ? AND kind = 'project'"
+    " AND revoked_at IS NULL";
+constexpr const char* kPurgeExpired =
+    "DELETE FROM tokens WHERE expires_at < NOW(3) - INTERVAL 1 DAY AND kind IN ('session', 'reset')"
+    " LIMIT ?";
+
+}  // namespace
+
+void TokenRepo::revoke_logins(std::uint64_t user_id, std::uint64_t keep_id) {
+    const auto st = db_.prepare(kRevokeLogins);
+    st->setUInt64(1, user_id);
+    st->setUInt64(2, keep_id);
+    st->executeUpdate();
+}
+
+std::vector<std::uint64_t> TokenRepo::list_project_packages(std::uint64_t user_id) const {
+    const auto st = db_.prepare(kListProjectPackages);
+    st->setUInt64(1, user_id);
+    const auto rs = query(*st);
+    std::vector<std::uint64_t> out;
+    while (rs->next()) out.push_back(rs->getUInt64(1));
+    return out;
+}
+
+int TokenRepo::revoke_projects_of(std::uint64_t user_id) {
+    const auto st = db_.prepare(kRevokeProjects);
+    st->setUInt64(1, user_id);
+    return st->executeUpdate();
+}
+
+void TokenRepo::purge_expired(int limit) {
+    const auto st = db_.prepare(kPurgeExpired);
+    st->setInt(1, limit);
     st->executeUpdate();
 }
 

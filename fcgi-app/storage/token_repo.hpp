@@ -22,6 +22,7 @@ struct TokenRow {
     bool readonly = false;
     std::string cidrs;  // space-separated, or empty
     std::string created, last_used, expires;
+    long long expires_in_seconds = 0;  // 0: never expires
     // Joined from users for authentication.
     std::string user_name;
     std::string user_email;
@@ -54,6 +55,14 @@ class TokenRepo {
     bool revoke_by_key(std::uint64_t user_id, std::string_view key_id);
     void revoke_all(std::uint64_t user_id, std::string_view kind);
     void revoke_for_package(std::uint64_t package_id, std::string_view kind);
+    // Every live user, session and reset token of the user but keep_id (0: none).
+    void revoke_logins(std::uint64_t user_id, std::uint64_t keep_id);
+    // Packages with a live project token minted by the user.
+    [[nodiscard]] std::vector<std::uint64_t> list_project_packages(std::uint64_t user_id) const;
+    // Live project tokens minted by the user; answers how many.
+    int revoke_projects_of(std::uint64_t user_id);
+    // Deletes sessions and reset tokens that expired a day ago; at most limit rows.
+    void purge_expired(int limit);
     [[nodiscard]] std::vector<TokenRow> list_for_user(std::uint64_t user_id,
                                                       std::string_view kind) const;
 

@@ -7,7 +7,8 @@ namespace depot::storage {
 namespace {
 
 constexpr const char* kColumns =
-    "SELECT id, name, email, password_hash, legacy_salt, legacy_sha, rev, created_at, updated_at"
+    "SELECT id, name, email, password_hash, legacy_salt, legacy_sha, rev, created_at, updated_at,"
+    " credential_gen"
     " FROM users ";
 constexpr const char* kInsert =
     "INSERT INTO users (name, email, password_hash, legacy_salt, legacy_sha) VALUES (?, ?, ?, ?, "
@@ -15,9 +16,12 @@ constexpr const char* kInsert =
 constexpr const char* kSavePassword =
     "UPDATE users SET password_hash = ?, legacy_salt = NULL, legacy_sha = NULL,"
     " updated_at = NOW(3) WHERE id = ?";
-constexpr const char* kSaveProfile =
-    "UPDATE users SET email = ?, password_hash = COALESCE(?, password_hash), rev = rev + 1,"
-    " updated_at = NOW(3) WHERE id = ?";
+constexpr const char* kSaveEmail =
+    "UPDATE users SET email = ?, rev = rev + 1, updated_at = NOW(3) WHERE id = ?";
+constexpr const char* kChangePassword =
+    "UPDATE users SET password_hash = ?, legacy_salt = NULL, legacy_sha = NULL, rev = rev + 1,"
+    " credential_gen = credential_gen + 1, updated_at = NOW(3) WHERE id = ?";
+constexpr const char* kCredentialGen = "SELECT credential_gen FROM users WHERE id = ?";
 
 std::optional<UserRow> one(Db& db, const std::string& where, auto bind) {
     const auto st = db.prepare((std::string{kColumns} + where).c_str());
@@ -34,6 +38,7 @@ std::optional<UserRow> one(Db& db, const std::string& where, auto bind) {
     u.rev = rs->getUInt(7);
     u.created = iso_time(str(*rs, 8));
     u.updated = iso_time(str(*rs, 9));
+    u.credential_gen = rs->getUInt(10);
     return u;
 }
 
@@ -71,12 +76,25 @@ void UserRepo::save_password(std::uint64_t id, std::string_view hash) {
     st->executeUpdate();
 }
 
-void UserRepo::save_profile(std::uint64_t id, std::string_view email, std::string_view hash) {
-    const auto st = db_.prepare(kSaveProfile);
+void UserRepo::save_email(std::uint64_t id, std::string_view email) {
+    const auto st = db_.prepare(kSaveEmail);
     set_nullable(*st, 1, email);
-    set_nullable(*st, 2, hash);
-    st->setUInt64(3, id);
+    st->setUInt64(2, id);
     st->executeUpdate();
+}
+
+void UserRepo::change_password(std::uint64_t id, std::string_view hash) {
+    const auto st = db_.prepare(kChangePassword);
+    set_nullable(*st, 1, hash);
+    st->setUInt64(2, id);
+    st->executeUpdate();
+}
+
+std::uint32_t UserRepo::credential_gen(std::uint64_t id) const {
+    const auto st = db_.prepare(kCredentialGen);
+    st->setUInt64(1, id);
+    const auto rs = query(*st);
+    return rs->next() ? rs->getUInt(1) : 0;
 }
 
 }  // namespace depot::storage

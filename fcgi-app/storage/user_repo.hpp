@@ -17,7 +17,8 @@ struct UserRow {
     std::string legacy_salt;
     std::string legacy_sha;
     std::uint32_t rev = 1;
-    std::string created;  // ISO
+    std::uint32_t credential_gen = 1;  // bumped by every password change and reset
+    std::string created;               // ISO
     std::string updated;
 };
 
@@ -35,8 +36,15 @@ class UserRepo {
     void save_password(std::uint64_t id, std::string_view hash);
     // Gives an account without one its npm name; false when the name is taken.
     [[nodiscard]] bool save_name(std::uint64_t id, std::string_view name);
-    // Sets email and, when non-empty, the password hash; bumps rev.
-    void save_profile(std::uint64_t id, std::string_view email, std::string_view hash);
+    // Sets the email; bumps rev.
+    void save_email(std::uint64_t id, std::string_view email);
+    // A new password hash (empty: no password at all, e.g. after a reset);
+    // drops a legacy hash and bumps rev and credential_gen, which ends every
+    // cached check of the old password.
+    void change_password(std::uint64_t id, std::string_view hash);
+    // The current credential generation of an account (0 when it is gone):
+    // one indexed read to check a cached password check.
+    [[nodiscard]] std::uint32_t credential_gen(std::uint64_t id) const;
 
   private:
     Db& db_;

@@ -8,11 +8,11 @@ namespace {
 
 constexpr const char* kInsert =
     "INSERT INTO versions (package_id, version, manifest, shasum, integrity, size, tarball_key,"
-    " published_by, readme, tarball_url) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    " published_by, readme, tarball_url, readme_html) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 constexpr const char* kColumns =
     "SELECT v.id, v.version, v.manifest, v.shasum, v.integrity, v.size, v.tarball_key, "
     "v.tarball_url,"
-    " v.published_at, v.deprecated, v.unpublished_at, u.name, u.email, v.readme"
+    " v.published_at, v.deprecated, v.unpublished_at, u.name, u.email, v.readme, v.readme_html"
     " FROM versions v LEFT JOIN users u ON u.id = v.published_by ";
 constexpr const char* kFindSuffix = "WHERE v.package_id = ? AND v.version = ?";
 constexpr const char* kListSuffix =
@@ -28,8 +28,8 @@ constexpr const char* kRemoveAllTags = "DELETE FROM dist_tags WHERE package_id =
 constexpr const char* kChangesSince =
     "SELECT c.seq, c.package_name, c.kind, c.actor_name, c.detail, c.created_at FROM changes c"
     " LEFT JOIN packages p ON p.id = c.package_id WHERE c.seq > ?"
-    " AND (p.id IS NULL OR p.access = 'public' OR EXISTS (SELECT 1 FROM package_owners o"
-    " WHERE o.package_id = p.id AND o.user_id = ?)) ORDER BY c.seq LIMIT ?";
+    " AND (p.id IS NULL OR p.access = 'public' OR p.id = ? OR EXISTS (SELECT 1"
+    " FROM package_owners o WHERE o.package_id = p.id AND o.user_id = ?)) ORDER BY c.seq LIMIT ?";
 constexpr const char* kChangesFor =
     "SELECT c.seq, c.package_name, c.kind, c.actor_name, c.detail, c.created_at FROM changes c"
     " WHERE (? = '' OR c.package_name = ?) AND (? = '' OR c.actor_name = ?)"
@@ -77,6 +77,7 @@ VersionRow read_version(sql::ResultSet& rs) {
     v.publisher_name = str(rs, 12);
     v.publisher_email = str(rs, 13);
     v.readme = str(rs, 14);
+    v.readme_html = str(rs, 15);
     return v;
 }
 
@@ -94,6 +95,7 @@ std::optional<std::uint64_t> VersionRepo::insert(const NewVersion& v) {
     set_id(*st, 8, v.published_by);
     set_nullable(*st, 9, v.readme);
     set_nullable(*st, 10, v.tarball_url);
+    set_nullable(*st, 11, v.readme_html);
 
     if (!insert_unique(*st)) return std::nullopt;
     return last_insert_id(db_.conn());
@@ -133,6 +135,25 @@ bool VersionRepo::published_within(std::uint64_t version_id, int hours) const {
     st->setUInt64(2, version_id);
     const auto rs = query(*st);
     return rs->next() && rs->getBoolean(1);
+}
+
+std::vector<std::pair<std::uint64_t, std::string>> VersionRepo::list_unrendered_readmes(
+    int limit) const {
+    const auto st = db_.prepare(
+        "SELECT id, readme FROM versions WHERE readme_html IS NULL AND readme IS NOT NULL"
+        " AND readme <> '' ORDER BY id LIMIT ?");
+    st->setInt(1, limit);
+    const auto rs = query(*st);
+    std::vector<std::pair<std::uint64_t, std::string>> out;
+    while (rs->next()) out.emplace_back(rs->getUInt64(1), str(*rs, 2));
+    return out;
+}
+
+void VersionRepo::save_readme_html(std::uint64_t version_id, std::string_view html) {
+    const auto st = db_.prepare("UPDATE versions SET readme_html = ? WHERE id = ?");
+    st->setString(1, std::string{html});
+    st->setUInt64(2, version_id);
+    st->executeUpdate();
 }
 
 void VersionRepo::save_deprecated(std::uint64_t version_id, std::string_view message) {
@@ -222,12 +243,13 @@ std::vector<ChangeRow> read_changes(sql::ResultSet& rs) {
 
 }  // namespace
 
-std::vector<ChangeRow> ChangeRepo::list_since(std::uint64_t seq, int limit,
-                                              std::uint64_t reader_id) const {
+std::vector<ChangeRow> ChangeRepo::list_since(std::uint64_t seq, int limit, std::uint64_t reader_id,
+                                              std::uint64_t reader_package) const {
     const auto st = db_.prepare(kChangesSince);
     st->setUInt64(1, seq);
-    st->setUInt64(2, reader_id);
-    st->setInt(3, limit);
+    st->setUInt64(2, reader_package);
+    st->setUInt64(3, reader_id);
+    st->setInt(4, limit);
     return read_changes(*query(*st));
 }
 

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace depot::storage {
@@ -28,6 +29,7 @@ struct VersionRow {
     std::string publisher_name;
     std::string publisher_email;
     std::string readme;
+    std::string readme_html;  // rendered at publish; empty for rows from before that
 };
 
 struct NewVersion {
@@ -40,6 +42,7 @@ struct NewVersion {
     std::string tarball_key;
     std::uint64_t published_by = 0;
     std::string readme;
+    std::string readme_html;
     std::string tarball_url;  // versions registered by link
 };
 
@@ -58,6 +61,10 @@ class VersionRepo {
     [[nodiscard]] std::vector<VersionRow> list_all(std::uint64_t package_id) const;
     void save_deprecated(std::uint64_t version_id, std::string_view message);  // empty: remove
     [[nodiscard]] bool published_within(std::uint64_t version_id, int hours) const;
+    // Versions with a README but no rendered HTML (from before it was rendered at publish).
+    [[nodiscard]] std::vector<std::pair<std::uint64_t, std::string>> list_unrendered_readmes(
+        int limit) const;
+    void save_readme_html(std::uint64_t version_id, std::string_view html);
     // The version stays as a tombstone: the name@version can never come back (SPEC §5).
     void save_unpublished(std::uint64_t version_id);
 
@@ -124,9 +131,11 @@ class ChangeRepo {
   public:
     explicit ChangeRepo(Db& db) : db_{db} {}
     void append(const Change& c);
-    // After seq, oldest first: changes to public packages and to those reader_id owns.
+    // After seq, oldest first: changes to public packages, to those reader_id
+    // owns and to reader_package (a project token's own).
     [[nodiscard]] std::vector<ChangeRow> list_since(std::uint64_t seq, int limit,
-                                                    std::uint64_t reader_id) const;
+                                                    std::uint64_t reader_id,
+                                                    std::uint64_t reader_package) const;
     // For people (depotctl log); empty filters match everything. Newest first.
     [[nodiscard]] std::vector<ChangeRow> list_for(std::string_view package, std::string_view actor,
                                                   int limit) const;

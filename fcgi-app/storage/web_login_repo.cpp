@@ -7,14 +7,15 @@ namespace depot::storage {
 namespace {
 
 constexpr const char* kInsert =
-    "INSERT INTO web_logins (login_hash, done_hash, create_account, expires_at)"
-    " VALUES (?, ?, ?, NOW(3) + INTERVAL ? SECOND)";
+    "INSERT INTO web_logins (login_hash, done_hash, create_account, client_addr, user_agent,"
+    " expires_at) VALUES (?, ?, ?, ?, ?, NOW(3) + INTERVAL ? SECOND)";
 constexpr const char* kFindByLogin =
-    "SELECT id, user_id, create_account FROM web_logins WHERE login_hash = ? AND expires_at > "
-    "NOW(3)";
+    "SELECT id, user_id, create_account, client_addr, user_agent, created_at FROM web_logins"
+    " WHERE login_hash = ? AND expires_at > NOW(3)";
 constexpr const char* kFindByDone =
-    "SELECT id, user_id, create_account FROM web_logins WHERE done_hash = ? AND expires_at > "
-    "NOW(3)";
+    "SELECT id, user_id, create_account, client_addr, user_agent, created_at FROM web_logins"
+    " WHERE done_hash = ? AND expires_at > NOW(3)";
+constexpr const char* kPurge = "DELETE FROM web_logins WHERE expires_at < NOW(3) LIMIT ?";
 constexpr const char* kApprove =
     "UPDATE web_logins SET user_id = ? WHERE id = ? AND user_id IS NULL";
 constexpr const char* kRemove = "DELETE FROM web_logins WHERE id = ?";
@@ -24,18 +25,28 @@ std::optional<WebLoginRow> one(Db& db, const char* sql, std::string_view hash) {
     st->setString(1, std::string{hash});
     const auto rs = query(*st);
     if (!rs->next()) return std::nullopt;
-    return WebLoginRow{rs->getUInt64(1), u64(*rs, 2), rs->getBoolean(3)};
+    return WebLoginRow{rs->getUInt64(1), u64(*rs, 2), rs->getBoolean(3),
+                       str(*rs, 4),      str(*rs, 5), iso_time(str(*rs, 6))};
 }
 
 }  // namespace
 
 void WebLoginRepo::insert(std::string_view login_hash, std::string_view done_hash,
-                          bool create_account, int expires_in_seconds) {
+                          bool create_account, std::string_view client_addr,
+                          std::string_view user_agent, int expires_in_seconds) {
     const auto st = db_.prepare(kInsert);
     st->setString(1, std::string{login_hash});
     st->setString(2, std::string{done_hash});
     st->setBoolean(3, create_account);
-    st->setInt(4, expires_in_seconds);
+    st->setString(4, std::string{client_addr.substr(0, 64)});
+    st->setString(5, std::string{user_agent});
+    st->setInt(6, expires_in_seconds);
+    st->executeUpdate();
+}
+
+void WebLoginRepo::purge_expired(int limit) {
+    const auto st = db_.prepare(kPurge);
+    st->setInt(1, limit);
     st->executeUpdate();
 }
 

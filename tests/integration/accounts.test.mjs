@@ -17,7 +17,7 @@ const basic = (name, pw) => `Basic ${Buffer.from(`${name}:${pw}`).toString('base
 
 describe('accounts and tokens with the real npm CLI', () => {
   let stack;
-  before(async () => { stack = await Stack.start({ extraConf: 'password_iterations = 1000' }); });
+  before(async () => { stack = await Stack.start(); });
   after(async () => { await stack?.stop(); });
 
   test('npm adduser creates an account and its token lands in the npmrc', async () => {
@@ -138,12 +138,19 @@ describe('accounts and tokens with the real npm CLI', () => {
     assert.equal(page.status, 200);
     assert.match(page.body, /<form method="post"/);
     assert.equal(page.headers['referrer-policy'], 'no-referrer');
+    // Where and when the login started, so a person can tell theirs from a phisher's (review L5).
+    assert.match(page.body, /<code>127\.0\.0\.1<\/code>/);
+    assert.match(page.body, /<code>npm\/11\.[^<]*<\/code>/);
+    assert.match(page.body, /\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d UTC/);
+    const unconfirmed = await stack.curl(path, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      data: 'name=alice&password=alice-password-1' });
+    assert.equal(unconfirmed.status, 400, 'the person must say the login is theirs');
     const wrong = await stack.curl(path, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      data: 'name=alice&password=wrong-password' });
+      data: 'name=alice&password=wrong-password&mine=yes' });
     assert.equal(wrong.status, 401);
     assert.match(wrong.body, /incorrect user name or password/);
     const ok = await stack.curl(path, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      data: 'name=alice&password=alice-password-1' });
+      data: 'name=alice&password=alice-password-1&mine=yes' });
     assert.equal(ok.status, 200);
     assert.match(ok.body, /logged in as <strong>alice<\/strong>/);
     const r = await run;
@@ -165,7 +172,7 @@ describe('accounts and tokens with the real npm CLI', () => {
     assert.equal(pending.headers['retry-after'], '1');
     assert.deepEqual(JSON.parse(pending.body), {});
     await stack.curl(loginUrl.slice(stack.url.length), { method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' }, data: 'name=alice&password=alice-password-1' });
+      headers: { 'content-type': 'application/x-www-form-urlencoded' }, data: 'name=alice&password=alice-password-1&mine=yes' });
     const got = await stack.curl(done);
     assert.equal(got.status, 200);
     assert.match(JSON.parse(got.body).token, /^depot_/);
@@ -189,7 +196,7 @@ describe('accounts and tokens with the real npm CLI', () => {
     const path = start.loginUrl.slice(stack.url.length);
     assert.match((await stack.curl(path)).body, /name="email"/);
     const made = await stack.curl(path, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      data: 'name=dave&password=dave-password-1&email=dave%40example.com' });
+      data: 'name=dave&password=dave-password-1&email=dave%40example.com&mine=yes' });
     assert.equal(made.status, 200, made.body);
     const token = JSON.parse((await stack.curl(start.doneUrl.slice(stack.url.length))).body).token;
     const who = await stack.curl('/-/whoami', { headers: { authorization: `Bearer ${token}` } });

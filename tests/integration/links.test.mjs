@@ -9,7 +9,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
-import { makePackage, pack } from '../lib/packages.mjs';
+import { createProject, makePackage, pack, webAccount } from '../lib/packages.mjs';
 import { sh, Stack } from '../lib/stack.mjs';
 
 const form = { 'content-type': 'application/x-www-form-urlencoded' };
@@ -33,7 +33,7 @@ describe('versions registered by link', () => {
   let pt;
 
   before(async () => {
-    stack = await Stack.start({ extraConf: 'password_iterations = 1000\nlink_allow_private = true\nlink_max_bytes = 64K' });
+    stack = await Stack.start({ extraConf: 'link_allow_private = true\nlink_max_bytes = 64K' });
     const mk = async (name, version) => pack(await makePackage(path.join(stack.dir, 'links'), { name, version }));
     files = {
       '/good.tgz': await mk('link-pkg', '1.0.0'),
@@ -46,9 +46,8 @@ describe('versions registered by link', () => {
       '/moved': { redirect: '/v102.tgz' },
     };
     web = await serve(files);
-    const ut = JSON.parse((await stack.curl('/', { method: 'POST', headers: form, data: 'user=links%40example.com' })).body).token;
-    const made = await stack.curl('/link-pkg', { method: 'POST', headers: { ...form, authorization: `Bearer ${ut}` }, data: 'create' });
-    pt = new URL(made.headers.location).searchParams.get('pt');
+    const { auth } = await webAccount(stack, 'links@example.com');
+    pt = await createProject(stack, 'link-pkg', auth);
   });
   after(async () => {
     web?.server.close();
@@ -114,7 +113,7 @@ describe('versions registered by link', () => {
       ['1.0.1', `${web.base}/other-name.tgz`, 400],
       ['1.0.1', `${web.base}/other-version.tgz`, 400],
       ['1.0.1', `${web.base}/plain.txt`, 400],
-      ['1.0.1', `${web.base}/big.tgz`, 413],
+      ['1.0.1', `${web.base}/big.tgz`, 400],
       ['1.0.1', `${web.base}/missing.tgz`, 400],
       ['1.0.1', 'ftp://127.0.0.1/x.tgz', 400],
       ['1.0.1', 'file:///etc/passwd', 400],
@@ -131,7 +130,7 @@ describe('links to private addresses', () => {
   let stack;
   let web;
   before(async () => {
-    stack = await Stack.start({ extraConf: 'password_iterations = 1000' });
+    stack = await Stack.start();
     web = await serve({ '/x.tgz': Buffer.from([0x1f, 0x8b, 0, 0]) });
   });
   after(async () => {
@@ -140,13 +139,14 @@ describe('links to private addresses', () => {
   });
 
   test('are refused unless the config allows them', async () => {
-    const ut = JSON.parse((await stack.curl('/', { method: 'POST', headers: form, data: 'user=p%40example.com' })).body).token;
-    await stack.curl('/priv-pkg', { method: 'POST', headers: { ...form, authorization: `Bearer ${ut}` }, data: 'create' });
+    const ut = (await webAccount(stack, 'p@example.com')).token;
+    await createProject(stack, 'priv-pkg', { authorization: `Bearer ${ut}` });
     for (const link of [`${web.base}/x.tgz`, `http://localhost:${web.base.split(':')[2]}/x.tgz`, 'http://[::1]:9/x.tgz']) {
       const r = await stack.curl('/priv-pkg/v1.0.0', { method: 'POST', headers: { ...form, authorization: `Bearer ${ut}` },
         data: `link=${encodeURIComponent(link)}` });
       assert.equal(r.status, 400, link);
-      assert.match(JSON.parse(r.body).error, /private|loopback|could not be downloaded/, link);
+      // One answer for every failure: no oracle of what the server can reach (review M2).
+      assert.equal(JSON.parse(r.body).error, 'the link could not be fetched', link);
     }
   });
 });
@@ -156,7 +156,7 @@ describe('links with link_keep_copy', () => {
   let web;
   let bytes;
   before(async () => {
-    stack = await Stack.start({ extraConf: 'password_iterations = 1000\nlink_allow_private = true\nlink_keep_copy = true' });
+    stack = await Stack.start({ extraConf: 'link_allow_private = true\nlink_keep_copy = true' });
     bytes = await pack(await makePackage(path.join(stack.dir, 'keep'), { name: 'kept-pkg', version: '1.0.0' }));
     web = await serve({ '/kept.tgz': bytes });
   });
@@ -166,8 +166,8 @@ describe('links with link_keep_copy', () => {
   });
 
   test('depot stores the bytes and serves them from its own URL', async () => {
-    const ut = JSON.parse((await stack.curl('/', { method: 'POST', headers: form, data: 'user=k%40example.com' })).body).token;
-    await stack.curl('/kept-pkg', { method: 'POST', headers: { ...form, authorization: `Bearer ${ut}` }, data: 'create' });
+    const ut = (await webAccount(stack, 'k@example.com')).token;
+    await createProject(stack, 'kept-pkg', { authorization: `Bearer ${ut}` });
     const r = await stack.curl('/kept-pkg/v1.0.0', { method: 'POST', headers: { ...form, authorization: `Bearer ${ut}` },
       data: `link=${encodeURIComponent(`${web.base}/kept.tgz`)}` });
     assert.equal(r.status, 200, r.body);

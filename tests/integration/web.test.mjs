@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { account, makePackage, pack, publishBody } from '../lib/packages.mjs';
+import { account, makePackage, publishBody, tarball } from '../lib/packages.mjs';
 import { Stack } from '../lib/stack.mjs';
 
 const html = { accept: 'text/html,application/xhtml+xml,*/*;q=0.8' };
@@ -15,12 +15,12 @@ describe('web pages', () => {
   let stack;
   let alice;
   before(async () => {
-    stack = await Stack.start({ extraConf: 'password_iterations = 1000' });
+    stack = await Stack.start();
     alice = await account(stack, 'alice');
-    const bytes = await pack(await makePackage(stack.dir, { name: 'filler', version: '1.0.0' }));
     for (let i = 0; i < 22; i++) {
+      const manifest = { name: `filler-${i}`, version: '1.0.0', description: `filler number ${i}` };
       const r = await stack.curl(`/filler-${i}`, { method: 'PUT', headers: { ...json, ...alice.auth },
-        data: JSON.stringify(publishBody({ name: `filler-${i}`, version: '1.0.0', description: `filler number ${i}` }, bytes)) });
+        data: JSON.stringify(publishBody(manifest, await tarball(stack.dir, manifest))) });
       assert.equal(r.status, 201, r.body);
     }
     const readme = (v) => [`# Widget ${v}`, '', 'Some **bold** text.', '', '<script>alert("readme")</script>',

@@ -8,7 +8,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
-import { makePackage } from '../lib/packages.mjs';
+import { makePackage, webAccount } from '../lib/packages.mjs';
 import { sh, Stack } from '../lib/stack.mjs';
 
 const form = { 'content-type': 'application/x-www-form-urlencoded' };
@@ -21,9 +21,8 @@ describe('projects and channels', () => {
   let cookie;
 
   before(async () => {
-    stack = await Stack.start({ extraConf: 'password_iterations = 1000' });
-    const r = await stack.curl('/', { method: 'POST', headers: form, data: 'user=owner%40example.com' });
-    ut = JSON.parse(r.body).token;
+    stack = await Stack.start();
+    ut = (await webAccount(stack, 'owner@example.com', { name: 'owner', password: 'owner-password-1' })).token;
   });
   after(async () => { await stack?.stop(); });
 
@@ -46,12 +45,19 @@ describe('projects and channels', () => {
     assert.match(fromHome.headers.location, /\/proj-two\?pt=depot_/);
   });
 
-  test('a token in the URL becomes a Secure HttpOnly SameSite cookie and the URL is cleaned', async () => {
+  test('a token in the URL becomes a Secure HttpOnly SameSite cookie through the page\'s button', async () => {
     const r = await stack.curl(`/proj-one?pt=${encodeURIComponent(pt)}`, { headers: html });
-    assert.equal(r.status, 303);
-    assert.equal(r.headers.location, `${stack.url}/proj-one`);
-    assert.match(r.headers['set-cookie'], /^depot_token=depot_[^;]+; Path=\/; Secure; HttpOnly; SameSite=Strict$/);
-    cookie = r.headers['set-cookie'].split(';')[0];
+    assert.equal(r.status, 200, 'an interstitial page, never a silent cookie (issue 8, point 5)');
+    assert.match(r.headers['set-cookie'], /^depot_switch=[A-Za-z0-9_-]+; Max-Age=600; Path=\/; Secure; HttpOnly; SameSite=Strict$/);
+    assert.match(r.body, /action="\/proj-one\/-\/session"/);
+    const switchCookie = r.headers['set-cookie'].split(';')[0];
+    const csrf = r.body.match(/name="csrf" value="([^"]+)"/)[1];
+    const button = await stack.curl('/proj-one/-/session', { method: 'POST', headers: { ...form, ...html, cookie: switchCookie },
+      data: `token=${encodeURIComponent(pt)}&csrf=${encodeURIComponent(csrf)}` });
+    assert.equal(button.status, 303, button.body);
+    assert.equal(button.headers.location, `${stack.url}/proj-one`);
+    assert.match(button.headers['set-cookie'], /depot_token=depot_[^;]+; Path=\/; Secure; HttpOnly; SameSite=Strict/);
+    cookie = button.headers['set-cookie'].match(/depot_token=[^;]+/)[0];
     const page = await stack.curl('/proj-one', { headers: { ...html, cookie } });
     assert.equal(page.status, 200);
     assert.match(page.body, /No versions yet/);
@@ -109,8 +115,7 @@ describe('projects and channels', () => {
     assert.equal(notVersion.status, 400);
     const noAuth = await stack.curl('/proj-one/stable', { method: 'POST', headers: form, data: 'v1.1.0' });
     assert.equal(noAuth.status, 401);
-    const other = await stack.curl('/', { method: 'POST', headers: form, data: 'user=other%40example.com' });
-    const otherUt = JSON.parse(other.body).token;
+    const otherUt = (await webAccount(stack, 'other@example.com')).token;
     const stranger = await stack.curl('/proj-one/stable', { method: 'POST', headers: { ...form, ...bearer(otherUt) }, data: 'v1.1.0' });
     assert.equal(stranger.status, 403);
     const http = await stack.curl('/proj-one/stable', { method: 'POST', headers: { ...form, ...bearer(pt) }, data: 'v1.1.0', base: stack.httpUrl });
@@ -143,19 +148,21 @@ describe('projects and channels', () => {
     assert.match(page.body, /href="\/proj-one\/nightly"/);
   });
 
-  test('owners are added and removed with the user token only; the last one stays', async () => {
-    const other = JSON.parse((await stack.curl('/', { method: 'POST', headers: form, data: 'user=helper%40example.com' })).body).token;
-    const byProject = await stack.curl('/proj-one/-/owners', { method: 'POST', headers: { ...form, ...bearer(pt) }, data: 'add=helper%40example.com' });
+  test('owners are added and removed by npm name with the user token only; the last one stays', async () => {
+    const other = (await webAccount(stack, 'helper@example.com', { name: 'helper' })).token;
+    const byProject = await stack.curl('/proj-one/-/owners', { method: 'POST', headers: { ...form, ...bearer(pt) }, data: 'add=helper' });
     assert.equal(byProject.status, 403);
-    const add = await stack.curl('/proj-one/-/owners', { method: 'POST', headers: { ...form, ...bearer(ut) }, data: 'add=helper%40example.com' });
+    const byEmail = await stack.curl('/proj-one/-/owners', { method: 'POST', headers: { ...form, ...bearer(ut) }, data: 'add=helper%40example.com' });
+    assert.equal(byEmail.status, 400, 'owners by npm name only: an address would be published without consent');
+    const add = await stack.curl('/proj-one/-/owners', { method: 'POST', headers: { ...form, ...bearer(ut) }, data: 'add=helper' });
     assert.equal(add.status, 200, add.body);
     const helperTag = await stack.curl('/proj-one/test', { method: 'POST', headers: { ...form, ...bearer(other) }, data: 'v1.0.0' });
     assert.equal(helperTag.status, 200, 'the new owner can manage the project');
-    const unknown = await stack.curl('/proj-one/-/owners', { method: 'POST', headers: { ...form, ...bearer(ut) }, data: 'add=ghost%40example.com' });
+    const unknown = await stack.curl('/proj-one/-/owners', { method: 'POST', headers: { ...form, ...bearer(ut) }, data: 'add=ghost' });
     assert.equal(unknown.status, 400);
-    const rm = await stack.curl('/proj-one/-/owners', { method: 'POST', headers: { ...form, ...bearer(ut) }, data: 'remove=helper%40example.com' });
+    const rm = await stack.curl('/proj-one/-/owners', { method: 'POST', headers: { ...form, ...bearer(ut) }, data: 'remove=helper' });
     assert.equal(rm.status, 200);
-    const last = await stack.curl('/proj-one/-/owners', { method: 'POST', headers: { ...form, ...bearer(ut) }, data: 'remove=owner%40example.com' });
+    const last = await stack.curl('/proj-one/-/owners', { method: 'POST', headers: { ...form, ...bearer(ut) }, data: 'remove=owner' });
     assert.equal(last.status, 400);
     assert.equal((await stack.curl('/proj-one/test', { method: 'POST', headers: { ...form, ...bearer(other) }, data: 'v1.1.0' })).status, 403);
   });
@@ -171,18 +178,14 @@ describe('projects and channels', () => {
     assert.ok(!('deprecated' in JSON.parse((await stack.curl('/proj-one', { headers: { accept: 'application/json' } })).body).versions['1.0.0']));
   });
 
-  test('a web account sets an npm name and password, then npm login works with them', async () => {
-    const r = await stack.curl('/-/account', { method: 'POST', headers: { ...form, ...bearer(ut) }, data: 'name=webowner&password=web-password-1' });
-    assert.equal(r.status, 200, r.body);
-    const login = await stack.curl('/-/user/org.couchdb.user:webowner', { method: 'PUT', headers: { 'content-type': 'application/json' },
-      data: JSON.stringify({ name: 'webowner', password: 'web-password-1' }) });
-    assert.equal(login.status, 201);
+  test('the npm name and password chosen when the account was confirmed work with npm login; no token sets one', async () => {
+    const login = await stack.curl('/-/user/org.couchdb.user:owner', { method: 'PUT', headers: { 'content-type': 'application/json' },
+      data: JSON.stringify({ name: 'owner', password: 'owner-password-1' }) });
+    assert.equal(login.status, 201, login.body);
     const who = await stack.curl('/-/whoami', { headers: bearer(JSON.parse(login.body).token) });
-    assert.deepEqual(JSON.parse(who.body), { username: 'webowner' });
-    const again = await stack.curl('/-/account', { method: 'POST', headers: { ...form, ...bearer(ut) }, data: 'name=othername&password=web-password-2' });
-    assert.equal(again.status, 400, 'the npm name is set once');
-    const byProject = await stack.curl('/-/account', { method: 'POST', headers: { ...form, ...bearer(pt) }, data: 'name=x&password=web-password-3' });
-    assert.equal(byProject.status, 403);
+    assert.deepEqual(JSON.parse(who.body), { username: 'owner' });
+    const gone = await stack.curl('/-/account', { method: 'POST', headers: { ...form, ...bearer(ut) }, data: 'name=owner&password=stolen-pass-99' });
+    assert.equal(gone.status, 404, 'a token never sets a password (issue 8, point 1)');
   });
 
   test('rotating the project token stops the old one', async () => {

@@ -36,12 +36,28 @@ export async function sh(cmd, args, opts = {}) {
   }
 }
 
+// Test stacks hash passwords cheaply and lift the abuse limits, which only
+// the tests that are about them set back (each test file gets its own stack).
+const testDefaults = [
+  'password_iterations = 1000',
+  'mail_from = depot@test.example',
+  'auth_checks_per_address = 100000',
+  'auth_checks_per_name = 100000',
+  'mails_per_address = 100000',
+  'mails_per_email = 100000',
+  'signups_per_address = 100000',
+  'web_logins_per_address = 100000',
+  'links_per_user = 100000',
+].join('\n');
+
 export class Stack {
-  // mail: send through tests/lib/fake-sendmail into DIR/mail (see mails()).
-  static async start({ workers = 2, extraConf = '', maxBody = '', mail = false } = {}) {
+  // Mail always lands in DIR/mail (deploy/outbox-sendmail; see mails()).
+  // extraConf lines come after the test defaults below and win over them.
+  // env: extra environment for deploy/stack (DEPOT_NGINX_LOGIN_RATE…).
+  static async start({ workers = 2, extraConf = '', maxBody = '', env = {} } = {}) {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'depot-test-'));
     const s = new Stack(dir, await freePort(), await freePort());
-    if (mail) extraConf += `\nsendmail = ${path.join(repo, 'tests/lib/fake-sendmail')}\nmail_from = depot@test.example`;
+    extraConf = `${testDefaults}\n${extraConf}`;
     s.env = {
       ...process.env,
       DEPOT_VAR: dir,
@@ -50,8 +66,12 @@ export class Stack {
       DEPOT_HTTP_PORT: String(s.httpPort),
       DEPOT_WORKERS: String(workers),
       DEPOT_EXTRA_CONF: extraConf,
-      DEPOT_TEST_MAILDIR: path.join(dir, 'mail'),
+      DEPOT_NGINX_LOGIN_RATE: '10000r/s',
+      DEPOT_NGINX_LOGIN_BURST: '10000',
+      DEPOT_NGINX_BASIC_RATE: '10000r/s',
+      DEPOT_NGINX_BASIC_BURST: '10000',
       ...(maxBody ? { DEPOT_MAX_BODY: maxBody } : {}),
+      ...env,
     };
     const r = await s.ctl('up');
     if (r.code !== 0) {
@@ -131,7 +151,11 @@ export function parseHttp(text) {
     const headers = {};
     for (const line of lines.slice(1)) {
       const i = line.indexOf(':');
-      if (i > 0) headers[line.slice(0, i).trim().toLowerCase()] = line.slice(i + 1).trim();
+      if (i <= 0) continue;
+      const name = line.slice(0, i).trim().toLowerCase();
+      const value = line.slice(i + 1).trim();
+      // Several Set-Cookie headers: one per line, in order.
+      headers[name] = name === 'set-cookie' && headers[name] ? `${headers[name]}\n${value}` : value;
     }
     return { status, headers, body };
   }
@@ -195,7 +219,7 @@ Stack.prototype.sql = async function sql(query) {
   return r.stdout.trim();
 };
 
-// The messages fake-sendmail stored, oldest first.
+// The messages deploy/outbox-sendmail stored, oldest first.
 Stack.prototype.mails = async function mails() {
   const dir = path.join(this.dir, 'mail');
   const { readdir } = await import('node:fs/promises');

@@ -10,6 +10,7 @@
 #include "config.hpp"
 #include "error.hpp"
 #include "render/views.hpp"
+#include "services/passwords.hpp"
 #include "storage/db.hpp"
 #include "storage/tarball_store.hpp"
 
@@ -33,14 +34,16 @@ const std::vector<api::Route>& test_routes() {
 }
 
 struct Fixture {
-    Config config = parse_config("public_url = https://depot.test\n", {});
+    Config config =
+        parse_config("public_url = https://depot.test\npassword_iterations = 1000\n", {});
     storage::Db db{storage::driver(), storage::settings_from(config)};  // never connects here
     render::ViewSources sources{
         {{"error", "<h1>{{status}}</h1><p>{{message}}</p>"}, {"login", ""}, {"login_done", ""}},
         {}};
     render::Views views{sources};
     storage::LocalDiskStore tarballs{"/nonexistent"};
-    api::Context ctx{config, db, views, tarballs};
+    services::PasswordChecks passwords{config};
+    api::Context ctx{config, db, views, tarballs, passwords};
     api::Dispatcher dispatcher{test_routes()};
 
     http::Response get(const std::string& path, const std::string& accept = "*/*",

@@ -1,0 +1,36 @@
+#pragma once
+// Pending registrations by email (table email_confirmations): only the hash
+// of the mailed link's secret, until the address's owner confirms it.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace depot::storage {
+
+class Db;
+
+struct EmailConfirmationRow {
+    std::uint64_t id = 0;
+    std::string email;
+};
+
+class EmailConfirmationRepo {
+  public:
+    explicit EmailConfirmationRepo(Db& db) : db_{db} {}
+    void insert(std::string_view email, std::string_view token_hash, std::string_view client_addr,
+                int expires_in_seconds);
+    // Unexpired only.
+    [[nodiscard]] std::optional<EmailConfirmationRow> find_active(
+        std::string_view token_hash) const;
+    // Every pending registration of the address (any case); answers how many.
+    int remove_for_email(std::string_view email);
+    void remove(std::string_view token_hash);
+    void purge_expired(int limit);
+
+  private:
+    Db& db_;
+};
+
+}  // namespace depot::storage
