@@ -37,8 +37,7 @@ void write_people(render::JsonWriter& w, const rapidjson::Value* list) {
     w.begin_array();
     if (list && list->IsArray()) {
         for (const auto& m : list->GetArray()) {
-            w.begin_object().field("username", render::string_member(m, "name"));
-            w.field("email", render::string_member(m, "email")).end_object();
+            w.begin_object().field("username", render::string_member(m, "name")).end_object();
         }
     }
     w.end_array();
@@ -81,7 +80,7 @@ void write_object(render::JsonWriter& w, const storage::SearchHit& hit, double s
     if (const auto* a = member(doc, "author"); a && a->IsObject()) w.key("author").value(*a);
     if (const auto* u = version ? member(*version, "_npmUser") : nullptr; u && u->IsObject()) {
         w.key("publisher").begin_object().field("username", render::string_member(*u, "name"));
-        w.field("email", render::string_member(*u, "email")).end_object();
+        w.end_object();
     }
     w.key("maintainers");  // must be an array: npm maps over it (protocol §18)
     write_people(w, member(doc, "maintainers"));

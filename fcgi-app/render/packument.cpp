@@ -96,6 +96,16 @@ void write_abbreviated_version(JsonWriter& w, const PackumentInput& in,
     w.end_object();
 }
 
+// npm owner ls prints these; accounts without an npm name cannot be named by
+// npm owner, so they are left out (they stay owners; the web page lists them).
+void write_maintainers(JsonWriter& w, const PackumentInput& in) {
+    w.key("maintainers").begin_array();
+    for (const auto& o : in.owners) {
+        if (!o.name.empty()) w.begin_object().field("name", o.name).field("email", "").end_object();
+    }
+    w.end_array();
+}
+
 }  // namespace
 
 std::string package_rev(const std::string& name, std::uint32_t rev) {
@@ -121,17 +131,14 @@ std::string version_json(const PackumentInput& in, const storage::VersionRow& v)
         }
     }
     w.field("_id", in.package.name + "@" + v.version);
+    // Names only: an email is shown to its own account alone (issue 8, review
+    // L2). The empty email keeps npm's printing clean: npm view shows "alice"
+    // (it prints "alice <undefined>" when the key is missing).
     if (!v.publisher_name.empty()) {
-        w.key("_npmUser")
-            .begin_object()
-            .field("name", v.publisher_name)
-            .field("email", v.publisher_email)
-            .end_object();
+        w.key("_npmUser").begin_object().field("name", v.publisher_name).field("email", "");
+        w.end_object();
     }
-    w.key("maintainers").begin_array();
-    for (const auto& o : in.owners)
-        w.begin_object().field("name", o.name).field("email", o.email).end_object();
-    w.end_array();
+    write_maintainers(w, in);
     if (!v.deprecated.empty()) w.field("deprecated", v.deprecated);
     write_dist(w, in, v);
     w.end_object();
@@ -162,10 +169,7 @@ Packument build_packument(const PackumentInput& in) {
     full.key("time").begin_object().field("created", pkg.created).field("modified", pkg.modified);
     for (const auto& v : in.versions) full.field(v.version, v.published_at);
     full.end_object();
-    full.key("maintainers").begin_array();
-    for (const auto& o : in.owners)
-        full.begin_object().field("name", o.name).field("email", o.email).end_object();
-    full.end_array();
+    write_maintainers(full, in);
     full.key("users").begin_object();
     for (const auto& u : in.starred_by) full.key(u).boolean(true);
     full.end_object();

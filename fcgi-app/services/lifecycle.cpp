@@ -224,8 +224,11 @@ void update_with_rev(storage::Db& db, storage::TarballStore& store, const Config
             names.emplace_back(n);
         }
         if (wanted.empty()) throw bad_request("a package must keep at least one owner");
+        // Owners without an npm name are not in npm's list and stay (npm cannot name them).
         std::set<std::uint64_t> current;
-        for (const auto& o : packages.list_owners(w.pkg().id)) current.insert(o.user_id);
+        for (const auto& o : packages.list_owners(w.pkg().id)) {
+            if (!o.name.empty()) current.insert(o.user_id);
+        }
         for (const auto id : wanted) {
             if (!current.contains(id)) packages.add_owner(w.pkg().id, id);
         }

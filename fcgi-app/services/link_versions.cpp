@@ -47,7 +47,7 @@ std::size_t on_data(char* data, std::size_t size, std::size_t n, void* user) {
 // documentation, Teredo and 6to4 (they embed IPv4 addresses). IPv4-mapped
 // IPv6 is judged by its IPv4 address; IPv4-compatible (::/96), NAT64
 // (64:ff9b::/96), site-local and unique-local forms are outside 2000::/3.
-bool is_private(const char* ip) {
+bool is_private(const char* ip) {  // NOLINT(misc-no-recursion): mapped IPv6 recurses once
     in_addr v4{};
     if (inet_pton(AF_INET, ip, &v4) == 1) {
         const auto a = ntohl(v4.s_addr);
@@ -102,6 +102,8 @@ struct CurlFree {
 };
 
 }  // namespace
+
+bool fetchable_address(const std::string& ip) { return !is_private(ip.c_str()); }
 
 void init_link_fetching() { curl_global_init(CURL_GLOBAL_DEFAULT); }
 

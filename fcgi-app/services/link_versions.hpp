@@ -21,6 +21,10 @@ class TarballStore;
 
 namespace depot::services {
 
+// True for a global unicast address a link may be fetched from (dotted IPv4
+// or IPv6 text); private, loopback, reserved and IPv4-embedding forms are not.
+[[nodiscard]] bool fetchable_address(const std::string& ip);
+
 // libcurl's global set-up: once, in main, before any thread starts.
 void init_link_fetching();
 

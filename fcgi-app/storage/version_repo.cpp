@@ -95,7 +95,13 @@ std::optional<std::uint64_t> VersionRepo::insert(const NewVersion& v) {
     set_id(*st, 8, v.published_by);
     set_nullable(*st, 9, v.readme);
     set_nullable(*st, 10, v.tarball_url);
-    set_nullable(*st, 11, v.readme_html);
+    // A README that could not be rendered (over the budget) keeps an empty HTML,
+    // not NULL: NULL means "never rendered" to depotctl render-readmes.
+    if (v.readme.empty()) {
+        st->setNull(11, 0);
+    } else {
+        st->setString(11, v.readme_html);
+    }
 
     if (!insert_unique(*st)) return std::nullopt;
     return last_insert_id(db_.conn());

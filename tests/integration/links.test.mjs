@@ -15,7 +15,9 @@ import { sh, Stack } from '../lib/stack.mjs';
 const form = { 'content-type': 'application/x-www-form-urlencoded' };
 
 async function serve(files) {
+  const hits = [];
   const server = http.createServer((req, res) => {
+    hits.push(req.url);
     const f = files[req.url];
     if (!f) { res.writeHead(404); res.end('no'); return; }
     if (f.redirect) { res.writeHead(302, { location: f.redirect }); res.end(); return; }
@@ -23,7 +25,7 @@ async function serve(files) {
     res.end(f);
   });
   await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  return { server, base: `http://127.0.0.1:${server.address().port}` };
+  return { server, hits, base: `http://127.0.0.1:${server.address().port}` };
 }
 
 describe('versions registered by link', () => {
@@ -141,13 +143,18 @@ describe('links to private addresses', () => {
   test('are refused unless the config allows them', async () => {
     const ut = (await webAccount(stack, 'p@example.com')).token;
     await createProject(stack, 'priv-pkg', { authorization: `Bearer ${ut}` });
-    for (const link of [`${web.base}/x.tgz`, `http://localhost:${web.base.split(':')[2]}/x.tgz`, 'http://[::1]:9/x.tgz']) {
+    const port = web.base.split(':')[2];
+    const hits = web.hits.length;
+    // I5: IPv4-compatible, mapped and NAT64 IPv6 spellings of loopback are refused too.
+    for (const link of [`${web.base}/x.tgz`, `http://localhost:${port}/x.tgz`, 'http://[::1]:9/x.tgz',
+      `http://[::127.0.0.1]:${port}/x.tgz`, `http://[::ffff:127.0.0.1]:${port}/x.tgz`, `http://[64:ff9b::7f00:1]:${port}/x.tgz`]) {
       const r = await stack.curl('/priv-pkg/v1.0.0', { method: 'POST', headers: { ...form, authorization: `Bearer ${ut}` },
         data: `link=${encodeURIComponent(link)}` });
       assert.equal(r.status, 400, link);
       // One answer for every failure: no oracle of what the server can reach (review M2).
       assert.equal(JSON.parse(r.body).error, 'the link could not be fetched', link);
     }
+    assert.equal(web.hits.length, hits, 'no connection reached the local server');
   });
 });
 

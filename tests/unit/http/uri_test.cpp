@@ -61,4 +61,21 @@ BOOST_AUTO_TEST_CASE(percent_encode_matches_encode_uri_component) {
     BOOST_TEST(percent_encode("AZaz09-_.!~*'()") == "AZaz09-_.!~*'()");
 }
 
+BOOST_AUTO_TEST_CASE(valid_utf8_takes_text_and_refuses_broken_bytes) {
+    BOOST_TEST(valid_utf8("plain"));
+    BOOST_TEST(valid_utf8("caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80"));
+    BOOST_TEST(!valid_utf8("\xff"));
+    BOOST_TEST(!valid_utf8("caf\xC3"));           // cut short
+    BOOST_TEST(!valid_utf8("\xC0\xAF"));          // overlong '/'
+    BOOST_TEST(!valid_utf8("\xED\xA0\x80"));      // a surrogate
+    BOOST_TEST(!valid_utf8("\xF4\x90\x80\x80"));  // past U+10FFFF
+    BOOST_TEST(!valid_utf8("\x80"));
+}
+
+BOOST_AUTO_TEST_CASE(form_fields_with_invalid_utf8_are_a_400) {
+    BOOST_CHECK_EXCEPTION((void)parse_form("name=%ff"), depot::HttpError,
+                          [](const depot::HttpError& e) { return e.status() == 400; });
+    BOOST_TEST(parse_form("name=caf%C3%A9").at(0).second == "caf\xC3\xA9");
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -159,4 +159,10 @@ BOOST_AUTO_TEST_CASE(a_dist_tag_of_214_characters_is_accepted_and_215_refused) {
     BOOST_CHECK_EXCEPTION((void)parse_dist_tag(std::string(215, 't')), depot::HttpError, is400);
 }
 
+BOOST_AUTO_TEST_CASE(publish_versions_refuse_build_metadata) {
+    BOOST_TEST(depot::model::parse_publish_version("1.0.0-rc.1").str() == "1.0.0-rc.1");
+    BOOST_CHECK_EXCEPTION((void)depot::model::parse_publish_version("1.0.0+rebuilt"),
+                          depot::HttpError, is400);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
