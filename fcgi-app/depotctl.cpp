@@ -1,11 +1,6 @@
-// depotctl: the ops CLI. Reads the same config as depot-fcgi.
-//   depotctl [--config PATH] migrate        apply pending schema/NNNN_*.sql
-//   depotctl [--config PATH] schema-version print the newest applied migration
-//   depotctl [--config PATH] check-config   validate the configuration
-//   depotctl [--config PATH] log [--package NAME] [--user NAME] [--limit N]
-//   depotctl [--config PATH] advisory add NAME RANGE SEVERITY TITLE [URL]
-//   depotctl [--config PATH] scope set SCOPE USER [developer|admin|owner] | rm SCOPE USER | ls
-//   SCOPE depotctl [--config PATH] user NAME|EMAIL depotctl [--config PATH] render-readmes
+// depotctl: the ops CLI. Reads the same config as depot-fcgi. Commands (see kUsage):
+// migrate, schema-version, check-config, log, advisory add, scope set|rm|ls,
+// user, render-readmes, rebuild-packuments.
 
 #include <algorithm>
 #include <cstdio>
@@ -18,10 +13,12 @@
 #include "error.hpp"
 #include "model/package_name.hpp"
 #include "render/markdown.hpp"
+#include "services/packument.hpp"
 #include "services/readme.hpp"
 #include "services/scopes.hpp"
 #include "storage/db.hpp"
 #include "storage/migrations.hpp"
+#include "storage/package_repo.hpp"
 #include "storage/token_repo.hpp"
 #include "storage/user_repo.hpp"
 #include "storage/version_repo.hpp"
@@ -44,7 +41,10 @@ constexpr const char* kUsage =
     "  scope ls SCOPE   who may publish new packages in @SCOPE (as npm org set|rm|ls)\n"
     "  user NAME|EMAIL  an account: name, email, when made, how many live tokens\n"
     "  render-readmes   render the READMEs of versions stored before READMEs were\n"
-    "                   rendered at publish (they show as plain text until then)\n";
+    "                   rendered at publish (they show as plain text until then)\n"
+    "  rebuild-packuments\n"
+    "                   rebuild every stored packument from the rows (after an upgrade\n"
+    "                   that changes what they hold, e.g. no more emails)\n";
 
 std::vector<std::string> positional(int argc, char** argv) {
     std::vector<std::string> out;
@@ -176,6 +176,18 @@ int render_readmes(depot::storage::Db& db, const depot::Config& config) {
     return 0;
 }
 
+int rebuild_packuments(depot::storage::Db& db, const depot::Config& config) {
+    int done = 0;
+    for (const auto& [id, name] : depot::storage::PackageRepo{db}.list_all()) {
+        depot::storage::Transaction tx{db};
+        depot::services::rebuild_packument(db, config, id, name.c_str());
+        tx.commit();
+        ++done;
+    }
+    std::cout << done << " packument" << (done == 1 ? "" : "s") << " rebuilt\n";
+    return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -216,6 +228,7 @@ int main(int argc, char** argv) {
         if (cmd == "scope") return scope_command(db, args);
         if (cmd == "user") return show_user(db, args);
         if (cmd == "render-readmes") return render_readmes(db, config);
+        if (cmd == "rebuild-packuments") return rebuild_packuments(db, config);
         if (cmd == "schema-version") {
             const auto v = storage::schema_version(db);
             std::cout << (v ? std::to_string(*v) : "none") << "\n";

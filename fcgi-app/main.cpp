@@ -16,6 +16,7 @@
 #include "log.hpp"
 #include "render/markdown.hpp"
 #include "render/views.hpp"
+#include "services/gates.hpp"
 #include "services/link_versions.hpp"
 #include "services/passwords.hpp"
 #include "storage/db.hpp"
@@ -38,11 +39,11 @@ struct WorkerState {
 
     WorkerState(sql::Driver& driver, const depot::Config& config,
                 const depot::render::ViewSources& sources, depot::storage::TarballStore& tarballs,
-                depot::services::PasswordChecks& passwords)
+                depot::services::PasswordChecks& passwords, depot::services::Gates& gates)
         : scope{driver},
           db{driver, depot::storage::settings_from(config)},
           views{sources},
-          ctx{config, db, views, tarballs, passwords} {}
+          ctx{config, db, views, tarballs, passwords, gates} {}
 };
 
 bool has_flag(int argc, char** argv, const char* flag) {
@@ -106,14 +107,15 @@ int main(int argc, char** argv) {
 
     services::init_link_fetching();
     services::PasswordChecks passwords{config};
+    services::Gates gates{config};
     sql::Driver& driver = storage::driver();
     const api::Dispatcher dispatcher;
     fcgi::WorkerPool pool{
         listen_fd, config.workers,
         [&](const http::Request& r) { return dispatcher.body_limit(r, config.max_body_bytes); },
         [&]() -> fcgi::RequestHandler {
-            auto state =
-                std::make_shared<WorkerState>(driver, config, view_sources, tarballs, passwords);
+            auto state = std::make_shared<WorkerState>(driver, config, view_sources, tarballs,
+                                                       passwords, gates);
             return [state, &dispatcher](http::Request& req) {
                 return dispatcher.handle(req, state->ctx);
             };

@@ -7,9 +7,11 @@ ALTER TABLE users ADD COLUMN credential_gen INT UNSIGNED NOT NULL DEFAULT 1 AFTE
 -- Registering by email proves the address first: a pending registration is
 -- only the hash of the mailed link's secret. No account exists until the
 -- link's confirmation button is pressed, so nobody can squat an address they
--- cannot read, and an unconfirmed registration blocks nothing.
+-- cannot read, and an unconfirmed registration blocks nothing. A change of an
+-- account's email (user_id set) is proven the same way, at the new address.
 CREATE TABLE email_confirmations (
     id              BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
+    user_id         BIGINT UNSIGNED NULL,             -- NULL: a new account; else an email change
     email           VARCHAR(254) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL,
     email_lower     VARCHAR(254) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin AS (LOWER(email)) STORED,
     token_hash      CHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,  -- hex SHA-256
@@ -18,7 +20,8 @@ CREATE TABLE email_confirmations (
     expires_at      DATETIME(3) NOT NULL,
     UNIQUE KEY email_confirmations_hash (token_hash),
     KEY email_confirmations_email (email_lower),
-    KEY email_confirmations_expires (expires_at)
+    KEY email_confirmations_expires (expires_at),
+    CONSTRAINT email_confirmations_user FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE CASCADE
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 
 -- The web-login approval page shows where and when the login started.

@@ -19,16 +19,20 @@ CREATE TABLE scope_members (
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 
 -- Scopes already in use before this change. A scope named after a user goes
--- to that user. Any other scope goes to its earliest publisher: the first
--- owner of its oldest package. Everyone else who owns a package in a scope
--- (several publishers could share one before) becomes a 'developer' member,
--- so nobody loses the packages they publish; an owner can remove them with
--- `npm org rm`.
+-- to that user when the user owns a package in it (an account that only
+-- shares the name, registered by anyone, gets nothing). Any other scope goes
+-- to its earliest publisher: the first owner of its oldest package. Everyone
+-- else who owns a package in a scope (several publishers could share one
+-- before) becomes a 'developer' member, so nobody loses the packages they
+-- publish; an owner can remove them with `npm org rm`, and ops can change
+-- any of it with `depotctl scope`.
 INSERT INTO scopes (name)
     SELECT DISTINCT scope FROM packages WHERE scope IS NOT NULL AND scope <> '';
 
 INSERT INTO scope_members (scope, user_id, role)
-    SELECT s.name, u.id, 'owner' FROM scopes s JOIN users u ON u.name = s.name;
+    SELECT s.name, u.id, 'owner' FROM scopes s JOIN users u ON u.name = s.name
+    WHERE EXISTS (SELECT 1 FROM packages p JOIN package_owners o ON o.package_id = p.id
+                  WHERE p.scope = s.name AND o.user_id = u.id);
 
 INSERT IGNORE INTO scope_members (scope, user_id, role)
     SELECT ranked.scope, ranked.user_id, 'owner' FROM (

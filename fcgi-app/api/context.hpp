@@ -14,7 +14,8 @@ class Views;
 }
 namespace depot::services {
 class PasswordChecks;
-}
+struct Gates;
+}  // namespace depot::services
 
 namespace depot::api {
 
@@ -24,6 +25,7 @@ struct Context {
     render::Views& views;                 // this thread's compiled views
     storage::TarballStore& tarballs;      // shared; thread-safe
     services::PasswordChecks& passwords;  // shared; thread-safe
+    services::Gates& gates;               // shared; thread-safe
 };
 
 }  // namespace depot::api

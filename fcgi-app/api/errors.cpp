@@ -1,6 +1,7 @@
 #include "api/errors.hpp"
 
 #include "http/negotiate.hpp"
+#include "http/uri.hpp"
 #include "log.hpp"
 #include "render/json.hpp"
 #include "render/views.hpp"
@@ -8,7 +9,15 @@
 namespace depot::api {
 
 http::Response render_error(const http::Request& req, Context& ctx, int status,
-                            std::string_view message, std::string_view www_authenticate) {
+                            std::string_view message_in, std::string_view www_authenticate) {
+    // Messages quote what the client sent (a name, a path): bytes that are
+    // not UTF-8 become '?', so every error is valid JSON and HTML text.
+    std::string message{message_in};
+    if (!http::valid_utf8(message)) {
+        for (char& c : message) {
+            if (static_cast<unsigned char>(c) >= 0x80) c = '?';
+        }
+    }
     http::Response r;
     if (http::wants_html(req.header("accept"))) {
         try {

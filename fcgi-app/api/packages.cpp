@@ -128,7 +128,8 @@ http::Response publish(const http::Request& req, Context& ctx) {
     }
     auto input = parse_publish_body(name, req.body);
 
-    const auto outcome = services::publish(ctx.db, ctx.tarballs, ctx.config, who, input);
+    const auto outcome =
+        services::publish(ctx.db, ctx.tarballs, ctx.config, ctx.gates, who, std::move(input));
     render::JsonWriter w;
     w.begin_object().key("ok").boolean(true).field("id", name.str());
     w.field("version", input.version);

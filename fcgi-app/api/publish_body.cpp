@@ -143,6 +143,8 @@ services::PublishInput parse_publish_body(const model::PackageName& url_name,
     refuse_duplicate_keys(doc, "the publish body");
     const auto& [vkey, manifest] = *versions->MemberBegin();
     refuse_duplicate_keys(manifest, "the version manifest");
+    // At any depth too: {"scripts":{"postinstall":"a","postinstall":"b"}} runs b.
+    if (render::has_duplicate_keys(doc)) throw bad_request("the publish body repeats a key");
     // npm's semver ignores build metadata: "1.0.0+x" would install as 1.0.0
     // with other bytes (SPEC §5). npm itself strips it before publishing.
     const auto version = model::parse_publish_version(sv(vkey)).str();

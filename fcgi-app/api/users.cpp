@@ -1,6 +1,8 @@
 // Accounts from the npm CLI (protocol §4–6, SPEC §4): the CouchDB user
 // document, /_session, whoami and logout.
 
+#include <strings.h>
+
 #include "api/request_body.hpp"
 #include "api/routes.hpp"
 #include "config.hpp"
@@ -13,6 +15,7 @@
 #include "services/passwords.hpp"
 #include "services/rate_limits.hpp"
 #include "services/tokens.hpp"
+#include "services/web_accounts.hpp"
 #include "storage/db.hpp"
 #include "storage/token_repo.hpp"
 #include "storage/user_repo.hpp"
@@ -78,6 +81,9 @@ std::optional<storage::UserRow> acting_user(const http::Request& req, Context& c
         who = caller(req, ctx);
     }
     if (!who) return std::nullopt;
+    // A project token manages one package, not its creator's account (review M1).
+    if (who->token_kind == "project")
+        throw forbidden("a project token cannot read or change accounts");
     if (who->token_kind == "session" || who->token_kind.empty() || tokens_allowed) {
         return storage::UserRepo{ctx.db}.find_by_id(who->user_id);
     }
@@ -87,8 +93,9 @@ std::optional<storage::UserRow> acting_user(const http::Request& req, Context& c
 
 // Accounts cost nothing to ask for: a few per client address an hour (review L4).
 void limit_signups(const http::Request& req, Context& ctx) {
-    services::rate_limit(ctx.db, "signup-addr", req.remote_addr, ctx.config.signups_per_address,
-                         3600, "too many accounts created from your address; try again later");
+    services::rate_limit_address(ctx.db, "signup-addr", req.remote_addr,
+                                 ctx.config.signups_per_address, 3600,
+                                 "too many accounts created from your address; try again later");
 }
 
 std::string str_member(const rapidjson::Value& doc, std::string_view key) {
@@ -170,6 +177,8 @@ http::Response update_user(const http::Request& req, Context& ctx) {
     }
     const auto email_text = str_member(doc, "email");
     const auto email = email_text.empty() ? me->email : model::parse_email(email_text);
+    const bool same_email = email.size() == me->email.size() &&
+                            strncasecmp(email.data(), me->email.data(), email.size()) == 0;
     if (const auto other = storage::UserRepo{ctx.db}.find_by_email(email);
         other && other->id != me->id) {
         throw conflict("the email address " + email + " belongs to another account");
@@ -180,13 +189,17 @@ http::Response update_user(const http::Request& req, Context& ctx) {
     const bool changes_password =
         !password.empty() && !ctx.passwords.check(ctx.db, name, password, req.remote_addr);
     if (changes_password) model::check_password(password);
-    {
-        storage::Transaction tx{ctx.db};
-        if (email != me->email) storage::UserRepo{ctx.db}.save_email(me->id, email);
+    if (changes_password) {
         // Proof of the current password was the Basic header or the session;
         // every other credential of the account ends with the old password.
-        if (changes_password) services::change_password(ctx.db, ctx.passwords, me->id, password, 0);
+        storage::Transaction tx{ctx.db};
+        services::change_password(ctx.db, ctx.passwords, me->id, password, 0);
         tx.commit();
+    }
+    // A new address counts once a link mailed to it is confirmed (review of
+    // issue 8: else a stolen password would take the reset path too).
+    if (!same_email) {
+        services::start_email_change(ctx.db, ctx.config, me->id, email, req.remote_addr);
     }
     const auto updated = *storage::UserRepo{ctx.db}.find_by_id(me->id);
     return logged_in(ctx, updated, "user '" + name + "' updated");
@@ -217,8 +230,13 @@ http::Response create_session(const http::Request& req, Context& ctx) {
 // GET /-/whoami
 http::Response whoami(const http::Request& req, Context& ctx) {
     const auto who = require_caller(req, ctx);
+    // A web account without an npm name is known by its email, shown only to
+    // the account itself: a project token's holder may be someone else.
+    const auto username = !who.name.empty()             ? who.name
+                          : who.token_kind == "project" ? std::string{"(a project token)"}
+                                                        : who.email;
     render::JsonWriter w;
-    w.begin_object().field("username", who.name.empty() ? who.email : who.name).end_object();
+    w.begin_object().field("username", username).end_object();
     return private_json(200, w.str());
 }
 

@@ -133,14 +133,18 @@ http::Response show_confirmation(const http::Request& req, Context& ctx) {
     const auto email = model::parse_email(http::find_field(q, "user").value_or(""));
     if (ct.empty() || ct.size() > 128)
         throw forbidden("this confirmation link is wrong, used or expired; register again");
-    services::check_registration(ctx.db, ct, email);
+    const auto what = services::check_registration(ctx.db, ct, email);
+    const bool change = what.user_id != 0;
     if (!http::wants_html(req.header("accept"))) {
-        return notice(req, ctx, 200, "Confirm your account",
-                      "POST ct and user (and optionally name and password) to /-confirm to "
-                      "create the account for " +
-                          email);
+        return notice(req, ctx, 200, "Confirm",
+                      change ? "POST ct and user to /-confirm to make " + email +
+                                   " the email of the account " + what.name
+                             : "POST ct and user (and optionally name and password) to "
+                               "/-confirm to create the account for " +
+                                   email);
     }
-    return no_store(http::html(200, ctx.views.confirm_page(email, ct)));
+    return no_store(
+        http::html(200, ctx.views.confirm_page(email, ct, change ? what.name : "", change)));
 }
 
 // POST /-confirm — ct, user, and optionally an npm name and password.
@@ -153,6 +157,10 @@ http::Response confirm_registration(const http::Request& req, Context& ctx) {
     const auto made = services::confirm_registration(
         ctx.db, ctx.passwords, ct, email, http::find_field(fields, "name").value_or(""),
         http::find_field(fields, "password").value_or(""));
+    if (made.email_changed) {
+        return notice(req, ctx, 200, "Email changed",
+                      "The account " + made.name + " now uses " + email + ".");
+    }
     render::TokenPage page;
     page.title = "Your account is ready";
     page.message = "Account created for " + email + ".";

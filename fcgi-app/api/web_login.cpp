@@ -58,9 +58,9 @@ http::Response start_web_login(const http::Request& req, Context& ctx) {
         create = it != doc.MemberEnd() && it->value.IsBool() && it->value.GetBool();
     }
     // Anyone may start one: bounded per address, and the expired ones are swept (review L4).
-    services::rate_limit(ctx.db, "weblogin-addr", req.remote_addr,
-                         ctx.config.web_logins_per_address, 3600,
-                         "too many logins started from your address; try again later");
+    services::rate_limit_address(ctx.db, "weblogin-addr", req.remote_addr,
+                                 ctx.config.web_logins_per_address, 3600,
+                                 "too many logins started from your address; try again later");
     const auto login_id = crypto::base64url_encode(crypto::random_bytes(32));
     const auto done_id = crypto::base64url_encode(crypto::random_bytes(32));
     storage::WebLoginRepo logins{ctx.db};
@@ -122,9 +122,9 @@ http::Response approve_web_login(const http::Request& req, Context& ctx) {
             !storage::UserRepo{ctx.db}.find_by_name(name)) {
             model::check_password(password);
             const auto email = model::parse_email(email_text);
-            services::rate_limit(ctx.db, "signup-addr", req.remote_addr,
-                                 ctx.config.signups_per_address, 3600,
-                                 "too many accounts created from your address; try again later");
+            services::rate_limit_address(
+                ctx.db, "signup-addr", req.remote_addr, ctx.config.signups_per_address, 3600,
+                "too many accounts created from your address; try again later");
             user = services::create_user(ctx.db, ctx.passwords, name, email, password);
         } else {
             user = ctx.passwords.check(ctx.db, name, password, req.remote_addr);

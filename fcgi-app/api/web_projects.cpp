@@ -250,7 +250,8 @@ http::Response post_channel(const http::Request& req, Context& ctx) {
         const auto version = version_tag(channel);
         const auto link = field_or_body(req, fields, "link");
         const auto who = form_principal(req, ctx, fields);
-        services::register_link_version(ctx.db, ctx.tarballs, ctx.config, who, name, version, link);
+        services::register_link_version(ctx.db, ctx.tarballs, ctx.config, ctx.gates, who, name,
+                                        version, link);
         return done(req, ctx, name, "version " + version + " registered");
     }
     if (channel != "stable" && channel != "test") {
@@ -342,7 +343,7 @@ http::Response link_version_form(const http::Request& req, Context& ctx) {
     const auto fields = parse_fields(req);
     const auto version = version_tag(http::find_field(fields, "version").value_or(""));
     const auto who = form_principal(req, ctx, fields);
-    services::register_link_version(ctx.db, ctx.tarballs, ctx.config, who, name, version,
+    services::register_link_version(ctx.db, ctx.tarballs, ctx.config, ctx.gates, who, name, version,
                                     http::find_field(fields, "link").value_or(""));
     return done(req, ctx, name, "version " + version + " registered");
 }

@@ -1,5 +1,7 @@
 #include "render/json.hpp"
 
+#include <unordered_set>
+
 namespace depot::render {
 
 bool json_depth_within(std::string_view text, int max_depth) {
@@ -33,6 +35,23 @@ bool parse_json(rapidjson::Document& doc, std::string_view text) {
     doc.Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag>(text.data(),
                                                                                       text.size());
     return !doc.HasParseError();
+}
+
+bool has_duplicate_keys(const rapidjson::Value& v) {  // NOLINT(misc-no-recursion): depth ≤ 64
+    if (v.IsArray()) {
+        for (const auto& e : v.GetArray()) {
+            if (has_duplicate_keys(e)) return true;
+        }
+        return false;
+    }
+    if (!v.IsObject()) return false;
+    std::unordered_set<std::string_view> seen;
+    seen.reserve(v.MemberCount());
+    for (auto it = v.MemberBegin(); it != v.MemberEnd(); ++it) {
+        if (!seen.emplace(it->name.GetString(), it->name.GetStringLength()).second) return true;
+        if (has_duplicate_keys(it->value)) return true;
+    }
+    return false;
 }
 
 std::string_view string_member(const rapidjson::Value& obj, std::string_view key) {

@@ -96,6 +96,11 @@ inline constexpr int kMaxJsonDepth = 64;
 
 [[nodiscard]] bool parse_json(rapidjson::Document& doc, std::string_view text);
 
+// True when an object anywhere in v repeats a key. JavaScript's JSON.parse
+// keeps the last value, RapidJSON's FindMember finds the first: a document
+// that repeats a key means one thing to depot and another to npm.
+[[nodiscard]] bool has_duplicate_keys(const rapidjson::Value& v);
+
 // The string member key of obj, or empty when absent or not a string.
 [[nodiscard]] std::string_view string_member(const rapidjson::Value& obj, std::string_view key);
 

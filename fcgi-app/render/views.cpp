@@ -232,11 +232,14 @@ std::string Views::token_page(const TokenPage& page) {
     return impl_->render("token", std::move(d));
 }
 
-std::string Views::confirm_page(std::string_view email, std::string_view secret) {
+std::string Views::confirm_page(std::string_view email, std::string_view secret,
+                                std::string_view name, bool change) {
     mu::data d;
-    d.set("title", "Create your account");
+    d.set("title", change ? "Confirm your new email" : "Create your account");
     d.set("email", std::string{email});
     d.set("secret", std::string{secret});
+    d.set("account", std::string{name});
+    d.set("change", change ? mu::data::type::bool_true : mu::data::type::bool_false);
     return impl_->render("confirm", std::move(d));
 }
 

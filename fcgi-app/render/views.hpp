@@ -87,7 +87,9 @@ class Views {
     [[nodiscard]] std::string token_page(const TokenPage& page);
     // The pages behind the links in registration and reset mails: a button
     // (POST) does the work, so mail scanners that follow links change nothing.
-    [[nodiscard]] std::string confirm_page(std::string_view email, std::string_view secret);
+    // change: the link confirms a new email for the account `name`.
+    [[nodiscard]] std::string confirm_page(std::string_view email, std::string_view secret,
+                                           std::string_view name, bool change);
     [[nodiscard]] std::string reset_page(std::string_view email, std::string_view secret,
                                          std::string_view name);
     // Before a ?ut=/?pt= link's token manages a package in this browser.

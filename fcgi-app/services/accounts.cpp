@@ -6,6 +6,7 @@
 #include "services/scopes.hpp"
 #include "storage/db.hpp"
 #include "storage/token_repo.hpp"
+#include "storage/web_login_repo.hpp"
 
 namespace depot::services {
 
@@ -46,6 +47,9 @@ void change_password(storage::Db& db, const PasswordChecks& passwords, std::uint
     storage::UserRepo{db}.change_password(user_id,
                                           password.empty() ? "" : passwords.hash(password));
     storage::TokenRepo{db}.revoke_logins(user_id, keep_token_id);
+    // An npm web login approved with the old password but not collected yet
+    // would mint a token after the change (review of issue 8).
+    storage::WebLoginRepo{db}.remove_for_user(user_id);
 }
 
 }  // namespace depot::services

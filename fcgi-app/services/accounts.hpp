@@ -30,7 +30,8 @@ std::optional<storage::UserRow> create_legacy_user(storage::Db& db, std::string_
 // Inside the caller's transaction: sets the new password (empty: none, the
 // account then logs in only with tokens until a reset sets one), bumps the
 // credential generation (cached checks die), and revokes every user token,
-// session and reset token of the account except keep_token_id.
+// session and reset token of the account except keep_token_id, and every
+// npm web login approved but not yet collected.
 void change_password(storage::Db& db, const PasswordChecks& passwords, std::uint64_t user_id,
                      std::string_view password, std::uint64_t keep_token_id);
 

@@ -41,6 +41,9 @@ class SpawnSetup {
         posix_spawn_file_actions_init(&actions_);
         posix_spawn_file_actions_adddup2(&actions_, stdin_fd, 0);
         posix_spawn_file_actions_adddup2(&actions_, stdout_fd, 1);
+        // Nothing else of the worker's (client sockets, database connections)
+        // stays open in the child (glibc 2.34+).
+        posix_spawn_file_actions_addclosefrom_np(&actions_, 3);
         posix_spawnattr_init(&attr_);
         sigset_t none;
         sigemptyset(&none);

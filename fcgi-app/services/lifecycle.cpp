@@ -15,6 +15,7 @@
 #include "storage/db.hpp"
 #include "storage/package_repo.hpp"
 #include "storage/tarball_store.hpp"
+#include "storage/token_repo.hpp"
 #include "storage/user_repo.hpp"
 #include "storage/version_repo.hpp"
 
@@ -145,6 +146,7 @@ void update_metadata(storage::Db& db, const Config& config, const Principal& who
         return;
     }
     if (!versions || !versions->IsObject()) throw bad_request("the document has no versions");
+    if (render::has_duplicate_keys(body)) throw bad_request("the document repeats a key");
     PackageWrite w{db, config, who, name};
     w.require_owner();
     if (const auto* rev = member(body, "_rev"); rev && rev->IsString()) w.require_rev(sv(*rev));
@@ -233,7 +235,10 @@ void update_with_rev(storage::Db& db, storage::TarballStore& store, const Config
             if (!current.contains(id)) packages.add_owner(w.pkg().id, id);
         }
         for (const auto id : current) {
-            if (!wanted.contains(id)) packages.remove_owner(w.pkg().id, id);
+            if (wanted.contains(id)) continue;
+            packages.remove_owner(w.pkg().id, id);
+            // Its project tokens of this package go with it (review of issue 8).
+            (void)storage::TokenRepo{db}.revoke_projects_of(id, w.pkg().id);
         }
         w.commit("owner", detail({{"owners", joined(names)}}));
         return;

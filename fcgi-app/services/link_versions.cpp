@@ -14,6 +14,7 @@
 #include "log.hpp"
 #include "model/semver.hpp"
 #include "render/json.hpp"
+#include "services/gates.hpp"
 #include "services/manifest_rules.hpp"
 #include "services/package_write.hpp"
 #include "services/publish.hpp"
@@ -124,6 +125,9 @@ std::string fetch_link(const Config& config, const std::string& url) {
     curl_easy_setopt(c, CURLOPT_MAXREDIRS, 5L);
     curl_easy_setopt(c, CURLOPT_TIMEOUT, static_cast<long>(config.link_timeout_seconds));
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 10L);
+    // A server that trickles (under 1 KiB/s for 10 s) is given up on early.
+    curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1024L);
+    curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, 10L);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);  // worker threads
     curl_easy_setopt(c, CURLOPT_FAILONERROR, 1L);
     curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(config.link_max_bytes));
@@ -149,7 +153,7 @@ std::string fetch_link(const Config& config, const std::string& url) {
 }
 
 void register_link_version(storage::Db& db, storage::TarballStore& store, const Config& config,
-                           const Principal& who, const model::PackageName& name,
+                           Gates& gates, const Principal& who, const model::PackageName& name,
                            const std::string& version_text, const std::string& url) {
     const auto version = model::parse_publish_version(version_text).str();
     if (url.size() > 2048 || !(url.starts_with("https://") || url.starts_with("http://"))) {
@@ -164,6 +168,9 @@ void register_link_version(storage::Db& db, storage::TarballStore& store, const 
     }
     rate_limit(db, "link-user", std::to_string(who.user_id), config.links_per_user, 3600,
                "too many versions registered by link from this account; try again later");
+    // A slow link holds a worker: only a few downloads at once (review of issue 8).
+    const auto pass =
+        gates.links.enter("the registry is downloading other links right now; retry shortly");
     auto tarball = fetch_link(config, url);
     PublishInput in{name, version};
     in.manifest = manifest_from_tarball(config, tarball, name, version);
@@ -176,7 +183,7 @@ void register_link_version(storage::Db& db, storage::TarballStore& store, const 
     PublishOutcome outcome;
     if (config.link_keep_copy) {  // depot keeps the bytes and serves them itself
         in.tarball = std::move(tarball);
-        outcome = publish(db, store, config, who, std::move(in));
+        outcome = publish(db, store, config, gates, who, std::move(in));
     } else {
         in.tarball_url = url;
         outcome = publish_pointer(db, config, who, std::move(in));

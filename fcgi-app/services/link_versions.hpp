@@ -21,6 +21,8 @@ class TarballStore;
 
 namespace depot::services {
 
+struct Gates;
+
 // True for a global unicast address a link may be fetched from (dotted IPv4
 // or IPv6 text); private, loopback, reserved and IPv4-embedding forms are not.
 [[nodiscard]] bool fetchable_address(const std::string& ip);
@@ -34,7 +36,7 @@ void init_link_fetching();
 [[nodiscard]] std::string fetch_link(const Config& config, const std::string& url);
 
 void register_link_version(storage::Db& db, storage::TarballStore& store, const Config& config,
-                           const Principal& who, const model::PackageName& name,
+                           Gates& gates, const Principal& who, const model::PackageName& name,
                            const std::string& version, const std::string& url);
 
 }  // namespace depot::services

@@ -51,18 +51,35 @@ std::optional<storage::UserRow> PasswordChecks::check(storage::Db& db, std::stri
         key = crypto::hmac_sha256(cache_key_, std::string{name} + '\0' + std::string{password});
         if (auto user = remembered(db, key, name)) return user;
     }
-    // Limits before the hash: a 429 costs two indexed writes, a hash costs a core.
-    rate_limit(db, "pw-addr", client_addr, config_.auth_checks_per_address, 60,
-               "too many password attempts from your address; wait a minute and retry");
-    rate_limit(db, "pw-name", name, config_.auth_checks_per_name, 60,
-               "too many password attempts for this account; wait a minute and retry");
-    if (!slots_.try_acquire_for(std::chrono::milliseconds(250))) {
+    // Limits before the hash: a 429 costs an indexed write, a hash costs a core.
+    rate_limit_address(db, "pw-addr", client_addr, config_.auth_checks_per_address, 60,
+                       "too many password attempts from your address; wait a minute and retry");
+    // Wrong passwords for one name, from anywhere, close the name to new
+    // addresses for a minute; an address where this account logged in
+    // before (its CI, its owner's machine) keeps working, so nobody can lock
+    // an account out by failing on purpose (review of issue 8).
+    const auto pair = std::string{name} + '\0' + address_key(client_addr);
+    if (current_hits(db, "pw-fail", name) >= config_.auth_checks_per_name &&
+        current_hits(db, "pw-ok", pair) == 0) {
+        throw too_many_requests(
+            "too many wrong passwords for this account; wait a minute and retry", 60);
+    }
+    // No waiting for a slot: a worker that waited would be a worker taken from installs.
+    if (!slots_.try_acquire()) {
         throw too_many_requests("the registry is checking many passwords at once; retry shortly",
                                 1);
     }
-    const Slot slot{slots_};
-    auto user = hash_and_compare(db, name, password);
-    if (user && !key.empty()) remember(key, *user);
+    std::optional<storage::UserRow> user;
+    {
+        const Slot slot{slots_};
+        user = hash_and_compare(db, name, password);
+    }
+    if (!user) {
+        record_hit(db, "pw-fail", name, 60);
+        return user;
+    }
+    record_hit(db, "pw-ok", pair, 30 * 86400);
+    if (!key.empty()) remember(key, *user);
     return user;
 }
 

@@ -4,10 +4,13 @@
 // (issue 8, review M3, L2, S12):
 // - an unknown or malformed name costs one hash against a dummy computed at
 //   start, the same time as a wrong password for a real name;
-// - every hash counts against per-address and per-name rate limits in the
-//   database (429 over them), checked before hashing;
-// - at most auth_concurrency hashes run at once in this process, so a flood
-//   of logins never takes every worker from installs;
+// - every hash counts against a per-address limit in the database (IPv6 by
+//   its /64; 429 over it), checked before hashing; wrong passwords count per
+//   account name, and over that limit the name takes passwords only from
+//   addresses where it logged in before, so a guesser spread over many
+//   addresses is stopped and nobody can lock an account out by failing;
+// - at most auth_concurrency hashes run at once in this process (no waiting
+//   for a slot), so a flood of logins never takes every worker from installs;
 // - a right password is remembered for auth_cache_seconds under an HMAC of
 //   the credentials with a key that never leaves this process (never the
 //   password itself): npm's _auth sends Basic on every request of an install,

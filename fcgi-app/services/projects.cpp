@@ -47,7 +47,7 @@ Minted create_project(storage::Db& db, const Config& config, const Principal& wh
             throw not_found("package \"" + name.str() + "\" not found");
         throw conflict("the project \"" + name.str() + "\" exists already");
     }
-    if (name.scoped()) require_scope_member(db, who, name.scope());
+    if (name.scoped()) require_scope_member(db, who, name);
     // As npm publish does: scoped packages start restricted (review M5).
     const auto id = packages.insert(name.str(), std::string{name.scope()},
                                     name.scoped() ? "restricted" : "public");
@@ -101,6 +101,8 @@ void change_owner(storage::Db& db, const Config& config, const Principal& who,
         if (packages.list_owners(w.pkg().id).size() <= 1)
             throw bad_request("a package must keep at least one owner");
         packages.remove_owner(w.pkg().id, target->id);
+        // Its project tokens of this package go with it (review of issue 8).
+        (void)storage::TokenRepo{db}.revoke_projects_of(target->id, w.pkg().id);
     }
     w.commit("owner", one_field(add ? "added" : "removed", target->name));
 }

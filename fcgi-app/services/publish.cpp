@@ -6,6 +6,7 @@
 #include "model/semver.hpp"
 #include "render/json.hpp"
 #include "services/access.hpp"
+#include "services/gates.hpp"
 #include "services/manifest_rules.hpp"
 #include "services/packument.hpp"
 #include "services/readme.hpp"
@@ -61,6 +62,9 @@ void check_against_tarball(const Config& config, const PublishInput& in) {
     if (!render::parse_json(pkg, contents.package_json) || !pkg.IsObject()) {
         throw bad_request("package/package.json in the tarball is not a JSON object");
     }
+    if (render::has_duplicate_keys(pkg)) {
+        throw bad_request("package/package.json in the tarball repeats a key");
+    }
     rapidjson::Document derived;
     derive_install_fields(pkg, contents.files, derived);
     rapidjson::Document sent;
@@ -84,7 +88,7 @@ storage::PackageRow lock_or_create(storage::Db& db, const Principal& who, const 
     created = false;
     if (auto p = packages.find(in.name.str(), true)) return *p;
     // A new name in a scope needs membership of the scope (review M6).
-    if (in.name.scoped()) require_scope_member(db, who, in.name.scope());
+    if (in.name.scoped()) require_scope_member(db, who, in.name);
     // As on npm's registry: scoped packages are restricted unless published
     // with --access public; unscoped ones are public.
     const std::string access = !in.access.empty() ? in.access
@@ -203,10 +207,18 @@ std::string search_words(const std::string& name) {
 }
 
 PublishOutcome publish(storage::Db& db, storage::TarballStore& store, const Config& config,
-                       const Principal& who, PublishInput in) {
+                       Gates& gates, const Principal& who, PublishInput in) {
     require_write(who);
-    check_against_tarball(config, in);
-    prepare_readme(config, in);
+    {
+        // Reading a tarball and rendering a README cost seconds of CPU at
+        // most: only half the workers may be doing it (review of issue 8).
+        // A publish waits a little for a slot: most take milliseconds.
+        const auto pass = gates.uploads.enter(
+            "the registry is reading many published tarballs at once; retry shortly",
+            std::chrono::seconds(5));
+        check_against_tarball(config, in);
+        prepare_readme(config, in);
+    }
     const auto key = tarball_key(in);
     bool created = false;
     try {
@@ -235,8 +247,10 @@ std::string manifest_from_tarball(const Config& config, std::string_view tarball
                                   const model::PackageName& name, std::string_view version) {
     const auto contents = read_tarball(config, tarball, "the linked tarball");
     rapidjson::Document pkg;
-    if (!render::parse_json(pkg, contents.package_json) || !pkg.IsObject()) {
-        throw bad_request("package/package.json in the linked tarball is not a JSON object");
+    if (!render::parse_json(pkg, contents.package_json) || !pkg.IsObject() ||
+        render::has_duplicate_keys(pkg)) {
+        throw bad_request(
+            "package/package.json in the linked tarball is not a JSON object with unique keys");
     }
     rapidjson::Document derived;
     derive_install_fields(pkg, contents.files, derived);

@@ -22,6 +22,8 @@ class TarballStore;
 
 namespace depot::services {
 
+struct Gates;
+
 // What api/ parsed and checked from the publish body.
 struct PublishInput {
     PublishInput(model::PackageName n, std::string v) : name{std::move(n)}, version{std::move(v)} {}
@@ -49,7 +51,7 @@ enum class PublishOutcome { Created, AlreadyPublished };
 // cuts and renders the README (services/readme), stores the bytes and records
 // the version.
 PublishOutcome publish(storage::Db& db, storage::TarballStore& store, const Config& config,
-                       const Principal& who, PublishInput in);
+                       Gates& gates, const Principal& who, PublishInput in);
 
 // The same for a version whose bytes stay at in.tarball_url (SPEC §3 links):
 // nothing is stored but the row; latest moves only if there was none.

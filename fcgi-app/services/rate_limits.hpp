@@ -19,4 +19,18 @@ namespace depot::services {
 void rate_limit(storage::Db& db, std::string_view kind, std::string_view who, int max_hits,
                 int window_seconds, std::string_view message);
 
+// The same for a client address: IPv6 addresses count by their /64, the
+// block one client is given (one address each would be no limit at all).
+void rate_limit_address(storage::Db& db, std::string_view kind, std::string_view address,
+                        int max_hits, int window_seconds, std::string_view message);
+
+// Hits in the current window of kind/who without counting one (0: none).
+[[nodiscard]] int current_hits(storage::Db& db, std::string_view kind, std::string_view who);
+
+// Counts one hit with no limit (a record for current_hits).
+void record_hit(storage::Db& db, std::string_view kind, std::string_view who, int window_seconds);
+
+// An address as rate limits count it: IPv4 as is, IPv6 as its /64.
+[[nodiscard]] std::string address_key(std::string_view address);
+
 }  // namespace depot::services

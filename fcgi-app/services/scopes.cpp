@@ -61,16 +61,15 @@ void lock_existing(storage::Db& db, std::string_view scope) {
 
 }  // namespace
 
-void require_scope_member(storage::Db& db, const Principal& who, std::string_view scope) {
+void require_scope_member(storage::Db& db, const Principal& who, const model::PackageName& name) {
+    const auto scope = name.scope();
     storage::ScopeRepo scopes{db};
     if (!ensure_scope(db, scope) && scopes.insert(scope)) {
         scopes.save_member(scope, who.user_id, "owner");  // the first publisher claims it
         return;
     }
     if (!scopes.role_of(scope, who.user_id)) {
-        throw forbidden("the scope " + at(scope) +
-                        " belongs to other accounts; ask one of its owners to run: npm org set " +
-                        std::string{scope} + " " + (who.name.empty() ? "YOUR_NPM_NAME" : who.name));
+        throw not_found("package \"" + name.str() + "\" not found");
     }
 }
 

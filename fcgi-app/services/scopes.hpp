@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "model/package_name.hpp"
 #include "services/auth.hpp"
 #include "storage/scope_repo.hpp"
 
@@ -20,10 +21,12 @@ class Db;
 
 namespace depot::services {
 
-// Inside the transaction that creates a new package in scope: 403 unless the
-// caller is a member. An unclaimed scope that no user is named after is
-// claimed for the caller (as its owner).
-void require_scope_member(storage::Db& db, const Principal& who, std::string_view scope);
+// Inside the transaction that creates a new package in its scope: 404 unless
+// the caller is a member, the same answer as for a restricted package the
+// caller cannot read, so a non-member learns nothing of the names in a scope
+// (as npm's registry answers 404 for a scope that is not yours). An
+// unclaimed scope that no user is named after is claimed for the caller.
+void require_scope_member(storage::Db& db, const Principal& who, const model::PackageName& name);
 
 // npm org set / depotctl scope set (actor nullptr: ops). Answers how many
 // members the scope has afterwards.

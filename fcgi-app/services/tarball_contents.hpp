@@ -6,6 +6,10 @@
 // zlib inflates into libarchive through a callback that counts every byte and
 // watches the clock, so no archive (a gzip bomb, a pax header that claims a
 // gigabyte, a truncated stream) can cost more than the budget.
+// It must also be canonical, so that npm's extractor (node-tar) reads what
+// depot read: every entry under package/ with one clean spelling, each path
+// once (in any letter case), files and directories only, the tar types and
+// pax keys npm writes, and nothing after the end-of-archive block.
 
 #include <string>
 #include <string_view>
@@ -18,7 +22,7 @@ struct Config;
 namespace depot::services {
 
 struct TarballContents {
-    std::string package_json;  // package/package.json (the last one, as extraction would leave)
+    std::string package_json;        // package/package.json
     std::vector<std::string> files;  // every non-directory entry under package/, without the prefix
 };
 

@@ -35,8 +35,8 @@ bool same_email(std::string_view a, std::string_view b) {
 // reputation: a few per address and per client an hour.
 void limit_mail(storage::Db& db, const Config& config, std::string_view email,
                 std::string_view client_addr) {
-    rate_limit(db, "mail-addr", client_addr, config.mails_per_address, 3600,
-               "too many mails asked for from your address; try again later");
+    rate_limit_address(db, "mail-addr", client_addr, config.mails_per_address, 3600,
+                       "too many mails asked for from your address; try again later");
     std::string lower{email};
     for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     rate_limit(db, "mail-to", lower, config.mails_per_email, 3600,
@@ -57,11 +57,13 @@ void mail_or_503(const Config& config, std::string_view to, std::string_view sub
 
 void start_registration(storage::Db& db, const Config& config, std::string_view email,
                         std::string_view client_addr) {
+    // The limit comes first: whether an address has an account is an answer
+    // too, and it is as limited as the mails (review of issue 8).
+    limit_mail(db, config, email, client_addr);
     if (storage::UserRepo{db}.find_by_email(email)) {
         throw conflict("an account with the email address " + std::string{email} +
                        " exists already");
     }
-    limit_mail(db, config, email, client_addr);
     storage::EmailConfirmationRepo pending{db};
     pending.purge_expired(100);
     const auto secret = crypto::random_token();
@@ -82,11 +84,57 @@ void start_registration(storage::Db& db, const Config& config, std::string_view 
     }
 }
 
-void check_registration(storage::Db& db, std::string_view secret, std::string_view email) {
+void start_email_change(storage::Db& db, const Config& config, std::uint64_t user_id,
+                        std::string_view new_email, std::string_view client_addr) {
+    limit_mail(db, config, new_email, client_addr);
+    storage::UserRepo users{db};
+    const auto me = users.find_by_id(user_id);
+    if (!me) throw not_found("no such account");
+    if (const auto other = users.find_by_email(new_email); other && other->id != user_id) {
+        throw conflict("the email address " + std::string{new_email} +
+                       " belongs to another account");
+    }
+    storage::EmailConfirmationRepo pending{db};
+    pending.purge_expired(100);
+    const auto secret = crypto::random_token();
+    pending.insert(new_email, token_hash(secret), client_addr, kLinkSeconds, user_id);
+    const auto link = config.public_url + "/-confirm?ct=" + http::percent_encode(secret) +
+                      "&user=" + http::percent_encode(new_email);
+    try {
+        mail_or_503(config, new_email, "Confirm the new email of your depot account",
+                    "Someone (hopefully you) asked to make this address the email of the depot\n"
+                    "account " +
+                        me->name +
+                        ".\n\nOpen this link within one hour and press the "
+                        "button to confirm it:\n\n" +
+                        link +
+                        "\n\nIf you did not ask for this, ignore this message: nothing changes.\n");
+    } catch (...) {
+        pending.remove(token_hash(secret));
+        throw;
+    }
+    try {  // the old address hears of it; its reset link still works until the change
+        send_mail(config, me->email, "The email of your depot account may change",
+                  "Someone asked to change the email of the depot account " + me->name +
+                      " to another address. It changes only if that address confirms it.\n"
+                      "If this was not you, reset your account from the registry's home page.\n");
+    } catch (const std::exception& e) {
+        log::warn(std::string{"a notice to an account's old email failed: "} + e.what());
+    }
+}
+
+Confirmation check_registration(storage::Db& db, std::string_view secret, std::string_view email) {
     const auto row = storage::EmailConfirmationRepo{db}.find_active(token_hash(secret));
     if (!row || !same_email(row->email, email)) {
         throw forbidden("this confirmation link is wrong, used or expired; register again");
     }
+    Confirmation c;
+    c.user_id = row->user_id;
+    if (row->user_id != 0) {
+        const auto user = storage::UserRepo{db}.find_by_id(row->user_id);
+        if (user) c.name = user->name;
+    }
+    return c;
 }
 
 NewAccount confirm_registration(storage::Db& db, const PasswordChecks& passwords,
@@ -107,8 +155,19 @@ NewAccount confirm_registration(storage::Db& db, const PasswordChecks& passwords
     // Whoever else asked to register this address loses the race with its owner.
     (void)pending.remove_for_email(row->email);
     storage::UserRepo users{db};
-    if (users.find_by_email(row->email)) {
+    if (const auto owner = users.find_by_email(row->email);
+        owner && (row->user_id == 0 || owner->id != row->user_id)) {
         throw conflict("an account with the email address " + row->email + " exists already");
+    }
+    if (row->user_id != 0) {  // an email change, proven at the new address
+        const auto user = users.find_by_id(row->user_id);
+        if (!user) throw forbidden("this confirmation link is for an account that is gone");
+        users.save_email(user->id, row->email);
+        tx.commit();
+        NewAccount changed;
+        changed.name = user->name;
+        changed.email_changed = true;
+        return changed;
     }
     if (!name.empty() && name_taken_by_scope(db, name)) {
         throw conflict("the name \"" + name + "\" is taken by a scope");
@@ -126,9 +185,9 @@ NewAccount confirm_registration(storage::Db& db, const PasswordChecks& passwords
 
 void start_reset(storage::Db& db, const Config& config, std::string_view email,
                  std::string_view client_addr) {
+    limit_mail(db, config, email, client_addr);
     const auto user = storage::UserRepo{db}.find_by_email(email);
     if (!user) throw not_found("there is no account with the email address " + std::string{email});
-    limit_mail(db, config, email, client_addr);
     storage::TokenRepo{db}.purge_expired(100);
     auto spec = user_token(user->id, "reset");
     spec.kind = "reset";

@@ -31,17 +31,31 @@ class PasswordChecks;
 void start_registration(storage::Db& db, const Config& config, std::string_view email,
                         std::string_view client_addr);
 
+// A change of an account's email, proven at the new address the same way:
+// mails it a confirmation link (and a notice to the old address). conflict()
+// when another account has the address; 429 over the mail limits.
+void start_email_change(storage::Db& db, const Config& config, std::uint64_t user_id,
+                        std::string_view new_email, std::string_view client_addr);
+
+// What a live confirmation link is for.
+struct Confirmation {
+    std::uint64_t user_id = 0;  // 0: a new account; else the account whose email changes
+    std::string name;           // that account's npm name
+};
+
 // 403 unless secret is a live confirmation link for email.
-void check_registration(storage::Db& db, std::string_view secret, std::string_view email);
+[[nodiscard]] Confirmation check_registration(storage::Db& db, std::string_view secret,
+                                              std::string_view email);
 
 struct NewAccount {
-    Minted token;
-    std::string name;  // the npm name, when one was chosen
+    Minted token;      // empty for an email change
+    std::string name;  // the npm name, when one was chosen (or the account has one)
+    bool email_changed = false;
 };
 
 // The confirmation button: creates the account, with an npm name and a
-// password when given, and mints its first user token. Every pending
-// registration of the address dies.
+// password when given, and mints its first user token; or, for an email
+// change, sets the new address. Every pending link of the address dies.
 [[nodiscard]] NewAccount confirm_registration(storage::Db& db, const PasswordChecks& passwords,
                                               std::string_view secret, std::string_view email,
                                               std::string_view name, std::string_view password);

@@ -7,10 +7,11 @@ namespace depot::storage {
 namespace {
 
 constexpr const char* kInsert =
-    "INSERT INTO email_confirmations (email, token_hash, client_addr, expires_at)"
-    " VALUES (?, ?, ?, NOW(3) + INTERVAL ? SECOND)";
+    "INSERT INTO email_confirmations (email, token_hash, client_addr, expires_at, user_id)"
+    " VALUES (?, ?, ?, NOW(3) + INTERVAL ? SECOND, ?)";
 constexpr const char* kFindActive =
-    "SELECT id, email FROM email_confirmations WHERE token_hash = ? AND expires_at > NOW(3)";
+    "SELECT id, email, user_id FROM email_confirmations WHERE token_hash = ? AND expires_at > "
+    "NOW(3)";
 constexpr const char* kRemoveForEmail =
     "DELETE FROM email_confirmations WHERE email_lower = LOWER(?)";
 constexpr const char* kRemove = "DELETE FROM email_confirmations WHERE token_hash = ?";
@@ -19,12 +20,14 @@ constexpr const char* kPurge = "DELETE FROM email_confirmations WHERE expires_at
 }  // namespace
 
 void EmailConfirmationRepo::insert(std::string_view email, std::string_view token_hash,
-                                   std::string_view client_addr, int expires_in_seconds) {
+                                   std::string_view client_addr, int expires_in_seconds,
+                                   std::uint64_t user_id) {
     const auto st = db_.prepare(kInsert);
     st->setString(1, std::string{email});
     st->setString(2, std::string{token_hash});
     st->setString(3, std::string{client_addr.substr(0, 64)});
     st->setInt(4, expires_in_seconds);
+    set_id(*st, 5, user_id);
     st->executeUpdate();
 }
 
@@ -34,7 +37,7 @@ std::optional<EmailConfirmationRow> EmailConfirmationRepo::find_active(
     st->setString(1, std::string{token_hash});
     const auto rs = query(*st);
     if (!rs->next()) return std::nullopt;
-    return EmailConfirmationRow{rs->getUInt64(1), str(*rs, 2)};
+    return EmailConfirmationRow{rs->getUInt64(1), str(*rs, 2), u64(*rs, 3)};
 }
 
 int EmailConfirmationRepo::remove_for_email(std::string_view email) {

@@ -14,13 +14,14 @@ class Db;
 struct EmailConfirmationRow {
     std::uint64_t id = 0;
     std::string email;
+    std::uint64_t user_id = 0;  // 0: a new account; else the account whose email changes
 };
 
 class EmailConfirmationRepo {
   public:
     explicit EmailConfirmationRepo(Db& db) : db_{db} {}
     void insert(std::string_view email, std::string_view token_hash, std::string_view client_addr,
-                int expires_in_seconds);
+                int expires_in_seconds, std::uint64_t user_id = 0);
     // Unexpired only.
     [[nodiscard]] std::optional<EmailConfirmationRow> find_active(
         std::string_view token_hash) const;

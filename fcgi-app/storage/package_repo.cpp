@@ -271,6 +271,14 @@ std::vector<RecentRow> PackageRepo::list_recent(int limit, int offset) const {
     return out;
 }
 
+std::vector<std::pair<std::uint64_t, std::string>> PackageRepo::list_all() const {
+    const auto st = db_.prepare("SELECT id, name FROM packages ORDER BY id");
+    const auto rs = query(*st);
+    std::vector<std::pair<std::uint64_t, std::string>> out;
+    while (rs->next()) out.emplace_back(rs->getUInt64(1), str(*rs, 2));
+    return out;
+}
+
 int PackageRepo::count_public() const {
     const auto st = db_.prepare(kCountPublic);
     const auto rs = query(*st);

@@ -80,6 +80,8 @@ class PackageRepo {
     // Public, live packages, most recently changed first (the home page).
     [[nodiscard]] std::vector<RecentRow> list_recent(int limit, int offset) const;
     [[nodiscard]] int count_public() const;
+    // Every package, live or not, by id (for ops: rebuilding stored documents).
+    [[nodiscard]] std::vector<std::pair<std::uint64_t, std::string>> list_all() const;
 
     // name → "write" for every live package the user owns.
     [[nodiscard]] std::vector<std::pair<std::string, std::string>> list_owned(

@@ -18,9 +18,11 @@ constexpr const char* kRead =
     "SELECT hits, GREATEST(1, CEIL(TIMESTAMPDIFF(MICROSECOND, NOW(3),"
     " window_start + INTERVAL window_seconds SECOND) / 1000000))"
     " FROM rate_limits WHERE bucket = ?";
-// Windows are at most an hour long; the index on window_start finds the old ones.
+// The index on window_start finds the candidates; the second test keeps the
+// long windows (remembered logins) that have not ended.
 constexpr const char* kPurge =
-    "DELETE FROM rate_limits WHERE window_start < NOW(3) - INTERVAL 1 HOUR LIMIT ?";
+    "DELETE FROM rate_limits WHERE window_start < NOW(3) - INTERVAL 1 HOUR"
+    " AND window_start < NOW(3) - INTERVAL window_seconds SECOND LIMIT ?";
 
 }  // namespace
 
@@ -34,6 +36,15 @@ WindowHits RateLimitRepo::hit(std::string_view bucket, int window_seconds) {
     const auto rs = query(*st);
     if (!rs->next()) return {1, window_seconds};
     return {rs->getInt(1), rs->getInt(2)};
+}
+
+int RateLimitRepo::peek(std::string_view bucket) const {
+    const auto st = db_.prepare(
+        "SELECT hits FROM rate_limits WHERE bucket = ?"
+        " AND window_start > NOW(3) - INTERVAL window_seconds SECOND");
+    st->setString(1, std::string{bucket});
+    const auto rs = query(*st);
+    return rs->next() ? rs->getInt(1) : 0;
 }
 
 void RateLimitRepo::purge_expired(int limit) {

@@ -18,7 +18,9 @@ class RateLimitRepo {
     // Counts one hit in bucket's current window (starting a new one when the
     // old one ended) and answers the count.
     [[nodiscard]] WindowHits hit(std::string_view bucket, int window_seconds);
-    // Drops windows that ended (windows are at most an hour); at most limit rows per call.
+    // Hits in the bucket's current window (0 when none or ended), counting nothing.
+    [[nodiscard]] int peek(std::string_view bucket) const;
+    // Drops windows that ended over an hour ago; at most limit rows per call.
     void purge_expired(int limit);
 
   private:

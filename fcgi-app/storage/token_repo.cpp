@@ -149,7 +149,7 @@ constexpr const char* kListProjectPackages =
     " AND revoked_at IS NULL AND package_id IS NOT NULL ORDER BY package_id";
 constexpr const char* kRevokeProjects =
     "UPDATE tokens SET revoked_at = NOW(3) WHERE user_id = ? AND kind = 'project'"
-    " AND revoked_at IS NULL";
+    " AND revoked_at IS NULL AND (? = 0 OR package_id = ?)";
 constexpr const char* kPurgeExpired =
     "DELETE FROM tokens WHERE expires_at < NOW(3) - INTERVAL 1 DAY AND kind IN ('session', 'reset')"
     " LIMIT ?";
@@ -172,9 +172,11 @@ std::vector<std::uint64_t> TokenRepo::list_project_packages(std::uint64_t user_i
     return out;
 }
 
-int TokenRepo::revoke_projects_of(std::uint64_t user_id) {
+int TokenRepo::revoke_projects_of(std::uint64_t user_id, std::uint64_t package_id) {
     const auto st = db_.prepare(kRevokeProjects);
     st->setUInt64(1, user_id);
+    st->setUInt64(2, package_id);
+    st->setUInt64(3, package_id);
     return st->executeUpdate();
 }
 

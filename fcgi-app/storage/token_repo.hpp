@@ -59,8 +59,9 @@ class TokenRepo {
     void revoke_logins(std::uint64_t user_id, std::uint64_t keep_id);
     // Packages with a live project token minted by the user.
     [[nodiscard]] std::vector<std::uint64_t> list_project_packages(std::uint64_t user_id) const;
-    // Live project tokens minted by the user; answers how many.
-    int revoke_projects_of(std::uint64_t user_id);
+    // Live project tokens minted by the user (of one package when package_id
+    // is not 0); answers how many.
+    int revoke_projects_of(std::uint64_t user_id, std::uint64_t package_id = 0);
     // Deletes sessions and reset tokens that expired a day ago; at most limit rows.
     void purge_expired(int limit);
     [[nodiscard]] std::vector<TokenRow> list_for_user(std::uint64_t user_id,

@@ -44,6 +44,12 @@ void WebLoginRepo::insert(std::string_view login_hash, std::string_view done_has
     st->executeUpdate();
 }
 
+void WebLoginRepo::remove_for_user(std::uint64_t user_id) {
+    const auto st = db_.prepare("DELETE FROM web_logins WHERE user_id = ?");
+    st->setUInt64(1, user_id);
+    st->executeUpdate();
+}
+
 void WebLoginRepo::purge_expired(int limit) {
     const auto st = db_.prepare(kPurge);
     st->setInt(1, limit);

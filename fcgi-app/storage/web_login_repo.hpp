@@ -31,6 +31,8 @@ class WebLoginRepo {
     // true when this call removed it: the token is handed out exactly once.
     bool remove(std::uint64_t id);
     void purge_expired(int limit);
+    // Logins a person approved for the user that the CLI has not collected yet.
+    void remove_for_user(std::uint64_t user_id);
 
   private:
     Db& db_;

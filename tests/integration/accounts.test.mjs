@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 
+import { mailLink } from '../lib/packages.mjs';
 import { Stack } from '../lib/stack.mjs';
 
 const prompts = (name, password, email) => [
@@ -113,8 +114,14 @@ describe('accounts and tokens with the real npm CLI', () => {
       headers: { 'content-type': 'application/json', cookie: authSession },
       data: JSON.stringify({ ...g, email: 'carol@new.example.com' }) });
     assert.equal(updated.status, 201, updated.body);
-    const u = JSON.parse(updated.body);
-    assert.notEqual(u.rev, rev);
+    // A new email counts once the link mailed to it is confirmed (issue 8).
+    assert.notEqual(await stack.sql("SELECT email FROM users WHERE name = 'carol'"), 'carol@new.example.com');
+    const link = await mailLink(stack, 'carol@new.example.com', 'confirm');
+    const confirmed = await stack.curl('/-confirm', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      data: new URLSearchParams(Object.fromEntries(link.searchParams)).toString() });
+    assert.equal(confirmed.status, 200, confirmed.body);
+    const newRev = JSON.parse((await stack.curl('/-/user/org.couchdb.user:carol', { headers: { cookie: authSession } })).body)._rev;
+    assert.notEqual(newRev, rev);
     const stale = await stack.curl(`/-/user/org.couchdb.user:carol/-rev/${rev}`, { method: 'PUT',
       headers: { 'content-type': 'application/json', authorization: basic('carol', password) },
       data: JSON.stringify({ ...g, email: 'carol@stale.example.com' }) });

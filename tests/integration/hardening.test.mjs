@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
 
-import { account, makePackage, pack, publishBody } from '../lib/packages.mjs';
+import { account, mailLink, makePackage, pack, publishBody } from '../lib/packages.mjs';
 import { Stack } from '../lib/stack.mjs';
 
 const json = { 'content-type': 'application/json' };
@@ -142,6 +142,11 @@ describe('hardening', () => {
       headers: { ...json, authorization: basic('alice', 'alice-password-1') },
       data: JSON.stringify({ name: 'alice', email: 'alice@new.example.com' }) });
     assert.equal(r.status, 201);
+    const link = await mailLink(stack, 'alice@new.example.com', 'confirm');
+    const confirmed = await stack.curl('/-confirm', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      data: new URLSearchParams(Object.fromEntries(link.searchParams)).toString() });
+    assert.equal(confirmed.status, 200, confirmed.body);
+    assert.equal(await stack.sql("SELECT email FROM users WHERE name = 'alice'"), 'alice@new.example.com');
     const dep = await stack.npm(['deprecate', 'open-pkg@1.0.0', 'old'], { home: alice.home });
     assert.equal(dep.code, 0, dep.stderr);
   });

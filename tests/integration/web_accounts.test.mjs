@@ -31,6 +31,10 @@ describe('web accounts: register and reset by email', () => {
     assert.equal(await stack.sql("SELECT COUNT(*) FROM users WHERE email = 'carol@example.com'"), '0');
     assert.doesNotMatch(r.body, /depot_[A-Za-z0-9_-]{20}/, 'no token before the address is proven');
     const link = await mailLink(stack, 'carol@example.com', 'confirm');
+    // What `deploy/local mail` prints on a fresh machine: the newest message, its link included.
+    const newest = await stack.ctl('mail');
+    assert.equal(newest.code, 0, newest.stderr);
+    assert.ok(newest.stdout.includes(link.href), newest.stdout);
     const expires = await stack.sql('SELECT TIMESTAMPDIFF(SECOND, created_at, expires_at) FROM email_confirmations');
     assert.ok(Math.abs(Number(expires) - 3600) <= 1, expires);
 

@@ -10,6 +10,7 @@
 #include "config.hpp"
 #include "error.hpp"
 #include "render/views.hpp"
+#include "services/gates.hpp"
 #include "services/passwords.hpp"
 #include "storage/db.hpp"
 #include "storage/tarball_store.hpp"
@@ -43,7 +44,8 @@ struct Fixture {
     render::Views views{sources};
     storage::LocalDiskStore tarballs{"/nonexistent"};
     services::PasswordChecks passwords{config};
-    api::Context ctx{config, db, views, tarballs, passwords};
+    services::Gates gates{config};
+    api::Context ctx{config, db, views, tarballs, passwords, gates};
     api::Dispatcher dispatcher{test_routes()};
 
     http::Response get(const std::string& path, const std::string& accept = "*/*",
