@@ -89,6 +89,25 @@ http::Response redirect_with_project_token(Context& ctx, const model::PackageNam
     return no_store(std::move(r));
 }
 
+// The secret and address a mailed link (or its page's form) carries: key is
+// "ct" (confirmation) or "rt" (reset); 403 with `refusal` when malformed.
+struct MailedLink {
+    std::string secret;
+    std::string email;
+};
+
+MailedLink mailed_link(const http::Fields& fields, std::string_view key, std::string_view refusal) {
+    MailedLink l{http::find_field(fields, key).value_or(""),
+                 model::parse_email(http::find_field(fields, "user").value_or(""))};
+    if (l.secret.empty() || l.secret.size() > 128) throw forbidden(std::string{refusal});
+    return l;
+}
+
+constexpr std::string_view kBadConfirmation =
+    "this confirmation link is wrong, used or expired; register again";
+constexpr std::string_view kBadReset =
+    "this reset link is wrong, used or expired; ask for a new one";
+
 }  // namespace
 
 // POST / — user=EMAIL registers; user=EMAIL&reset=1 mails a reset link;
@@ -128,11 +147,7 @@ http::Response post_home(const http::Request& req, Context& ctx) {
 
 // GET /-confirm?ct=SECRET&user=EMAIL — the page behind the registration mail's link.
 http::Response show_confirmation(const http::Request& req, Context& ctx) {
-    const auto q = http::parse_form(req.query);
-    const auto ct = http::find_field(q, "ct").value_or("");
-    const auto email = model::parse_email(http::find_field(q, "user").value_or(""));
-    if (ct.empty() || ct.size() > 128)
-        throw forbidden("this confirmation link is wrong, used or expired; register again");
+    const auto [ct, email] = mailed_link(http::parse_form(req.query), "ct", kBadConfirmation);
     const auto what = services::check_registration(ctx.db, ct, email);
     const bool change = what.user_id != 0;
     if (!http::wants_html(req.header("accept"))) {
@@ -150,10 +165,7 @@ http::Response show_confirmation(const http::Request& req, Context& ctx) {
 // POST /-confirm — ct, user, and optionally an npm name and password.
 http::Response confirm_registration(const http::Request& req, Context& ctx) {
     const auto fields = parse_fields(req);
-    const auto ct = http::find_field(fields, "ct").value_or("");
-    const auto email = model::parse_email(http::find_field(fields, "user").value_or(""));
-    if (ct.empty() || ct.size() > 128)
-        throw forbidden("this confirmation link is wrong, used or expired; register again");
+    const auto [ct, email] = mailed_link(fields, "ct", kBadConfirmation);
     const auto made = services::confirm_registration(
         ctx.db, ctx.passwords, ct, email, http::find_field(fields, "name").value_or(""),
         http::find_field(fields, "password").value_or(""));
@@ -171,11 +183,7 @@ http::Response confirm_registration(const http::Request& req, Context& ctx) {
 
 // GET /-reset?rt=RESET_TOKEN&user=EMAIL — the page behind the reset mail's link.
 http::Response show_reset(const http::Request& req, Context& ctx) {
-    const auto q = http::parse_form(req.query);
-    const auto rt = http::find_field(q, "rt").value_or("");
-    const auto email = model::parse_email(http::find_field(q, "user").value_or(""));
-    if (rt.empty() || rt.size() > 128)
-        throw forbidden("this reset link is wrong, used or expired; ask for a new one");
+    const auto [rt, email] = mailed_link(http::parse_form(req.query), "rt", kBadReset);
     const auto link = services::check_reset(ctx.db, rt, email);
     if (!http::wants_html(req.header("accept"))) {
         return notice(req, ctx, 200, "Reset your account",
@@ -190,10 +198,7 @@ http::Response show_reset(const http::Request& req, Context& ctx) {
 // account without one), keep_project_tokens (default: rotated).
 http::Response complete_reset(const http::Request& req, Context& ctx) {
     const auto fields = parse_fields(req);
-    const auto rt = http::find_field(fields, "rt").value_or("");
-    const auto email = model::parse_email(http::find_field(fields, "user").value_or(""));
-    if (rt.empty() || rt.size() > 128)
-        throw forbidden("this reset link is wrong, used or expired; ask for a new one");
+    const auto [rt, email] = mailed_link(fields, "rt", kBadReset);
     services::ResetChoice choice;
     choice.password = http::find_field(fields, "password").value_or("");
     choice.name = http::find_field(fields, "name").value_or("");
