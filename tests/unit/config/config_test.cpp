@@ -93,6 +93,27 @@ BOOST_AUTO_TEST_CASE(bad_values_name_their_key) {
     expect_key_error(kMinimal, "workers", {{"DEPOT_WORKERS", "-1"}});
 }
 
+BOOST_AUTO_TEST_CASE(abuse_limits_and_budgets_are_read_and_bounded) {
+    const Config c = parse_config(std::string{kMinimal} +
+                                      "auth_cache_seconds = 0\nauth_checks_per_address = 7\n"
+                                      "tarball_max_inflated = 4M\nreadme_max_bytes = 32K\n",
+                                  {});
+    BOOST_TEST(c.auth_cache_seconds == 0);
+    BOOST_TEST(c.auth_checks_per_address == 7);
+    BOOST_TEST(c.auth_checks_per_name == 10);
+    BOOST_TEST(c.tarball_max_inflated == 4ull << 20);
+    BOOST_TEST(c.readme_max_bytes == 32ull << 10);
+    BOOST_TEST(c.readme_render_ms == 1000);
+    expect_key_error(std::string{kMinimal} + "auth_checks_per_name = 0\n", "auth_checks_per_name");
+    expect_key_error(std::string{kMinimal} + "tarball_max_seconds = 0\n", "tarball_max_seconds");
+    // nginx gives up at 120 s: a link may not take longer (review S8).
+    expect_key_error(std::string{kMinimal} + "link_timeout_seconds = 101\n",
+                     "link_timeout_seconds");
+    expect_key_error(
+        std::string{kMinimal} + "link_timeout_seconds = 90\ntarball_max_seconds = 30\n",
+        "tarball_max_seconds");
+}
+
 BOOST_AUTO_TEST_CASE(a_line_without_equals_is_an_error) {
     BOOST_CHECK_THROW((void)parse_config(std::string{kMinimal} + "just words\n", {}), ConfigError);
 }
