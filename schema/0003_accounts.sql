@@ -8,10 +8,12 @@ ALTER TABLE users ADD COLUMN credential_gen INT UNSIGNED NOT NULL DEFAULT 1 AFTE
 -- only the hash of the mailed link's secret. No account exists until the
 -- link's confirmation button is pressed, so nobody can squat an address they
 -- cannot read, and an unconfirmed registration blocks nothing. A change of an
--- account's email (user_id set) is proven the same way, at the new address.
+-- account's email is proven the same way, at the new address ('change'); the
+-- old address gets a link that undoes it and locks the account ('revert').
 CREATE TABLE email_confirmations (
     id              BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
-    user_id         BIGINT UNSIGNED NULL,             -- NULL: a new account; else an email change
+    purpose         ENUM('register', 'change', 'revert') NOT NULL DEFAULT 'register',
+    user_id         BIGINT UNSIGNED NULL,             -- the account, for change and revert
     email           VARCHAR(254) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL,
     email_lower     VARCHAR(254) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin AS (LOWER(email)) STORED,
     token_hash      CHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,  -- hex SHA-256
@@ -28,6 +30,9 @@ CREATE TABLE email_confirmations (
 ALTER TABLE web_logins
     ADD COLUMN client_addr VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL DEFAULT '' AFTER create_account,
     ADD COLUMN user_agent VARCHAR(512) NOT NULL DEFAULT '' AFTER client_addr,
+    -- the account's credential generation when a person approved it: a
+    -- password change or reset in between means no token for the CLI
+    ADD COLUMN credential_gen INT UNSIGNED NULL AFTER user_id,
     ADD KEY web_logins_expires (expires_at);
 
 ALTER TABLE tokens ADD KEY tokens_expires (expires_at);

@@ -128,11 +128,12 @@ http::Response publish(const http::Request& req, Context& ctx) {
     }
     auto input = parse_publish_body(name, req.body);
 
+    const auto version = input.version;  // input moves into the service
     const auto outcome =
         services::publish(ctx.db, ctx.tarballs, ctx.config, ctx.gates, who, std::move(input));
     render::JsonWriter w;
     w.begin_object().key("ok").boolean(true).field("id", name.str());
-    w.field("version", input.version);
+    w.field("version", version);
     if (outcome == services::PublishOutcome::AlreadyPublished) w.key("unchanged").boolean(true);
     w.end_object();
     return private_json(outcome == services::PublishOutcome::Created ? 201 : 200, w.str());

@@ -143,9 +143,9 @@ http::Response add_user(const http::Request& req, Context& ctx) {
         throw unauthorized("incorrect user name or password", "Basic");
     const auto email = model::parse_email(email_text);
     model::check_password(password);
+    limit_signups(req, ctx);  // first: "that address is registered" is an answer too
     if (users.find_by_email(email))
         throw conflict("the email address " + email + " is already registered");
-    limit_signups(req, ctx);
     const auto user = services::create_user(ctx.db, ctx.passwords, name, email, password);
     return logged_in(ctx, user, "user '" + name + "' created");
 }
@@ -179,27 +179,24 @@ http::Response update_user(const http::Request& req, Context& ctx) {
     const auto email = email_text.empty() ? me->email : model::parse_email(email_text);
     const bool same_email = email.size() == me->email.size() &&
                             strncasecmp(email.data(), me->email.data(), email.size()) == 0;
-    if (const auto other = storage::UserRepo{ctx.db}.find_by_email(email);
-        other && other->id != me->id) {
-        throw conflict("the email address " + email + " belongs to another account");
-    }
 
     const auto password = str_member(doc, "password");
     // npm's login 409 path sends the current password again: not a change.
     const bool changes_password =
         !password.empty() && !ctx.passwords.check(ctx.db, name, password, req.remote_addr);
     if (changes_password) model::check_password(password);
+    // A new address counts once a link mailed to it is confirmed (review of
+    // issue 8: else a stolen password would take the reset path too). Asked
+    // first: its limits and its "belongs to another account" come before any change.
+    if (!same_email) {
+        services::start_email_change(ctx.db, ctx.config, me->id, email, req.remote_addr);
+    }
     if (changes_password) {
         // Proof of the current password was the Basic header or the session;
         // every other credential of the account ends with the old password.
         storage::Transaction tx{ctx.db};
         services::change_password(ctx.db, ctx.passwords, me->id, password, 0);
         tx.commit();
-    }
-    // A new address counts once a link mailed to it is confirmed (review of
-    // issue 8: else a stolen password would take the reset path too).
-    if (!same_email) {
-        services::start_email_change(ctx.db, ctx.config, me->id, email, req.remote_addr);
     }
     const auto updated = *storage::UserRepo{ctx.db}.find_by_id(me->id);
     return logged_in(ctx, updated, "user '" + name + "' updated");

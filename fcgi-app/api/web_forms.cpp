@@ -150,6 +150,14 @@ http::Response show_confirmation(const http::Request& req, Context& ctx) {
     const auto [ct, email] = mailed_link(http::parse_form(req.query), "ct", kBadConfirmation);
     const auto what = services::check_registration(ctx.db, ct, email);
     const bool change = what.user_id != 0;
+    if (what.purpose == "revert") {
+        if (!http::wants_html(req.header("accept"))) {
+            return notice(req, ctx, 200, "Undo",
+                          "POST ct and user to /-confirm to keep " + email +
+                              " as the email of the account " + what.name + " and lock it");
+        }
+        return no_store(http::html(200, ctx.views.revert_page(email, ct, what.name)));
+    }
     if (!http::wants_html(req.header("accept"))) {
         return notice(req, ctx, 200, "Confirm",
                       change ? "POST ct and user to /-confirm to make " + email +
@@ -169,9 +177,16 @@ http::Response confirm_registration(const http::Request& req, Context& ctx) {
     const auto made = services::confirm_registration(
         ctx.db, ctx.passwords, ct, email, http::find_field(fields, "name").value_or(""),
         http::find_field(fields, "password").value_or(""));
-    if (made.email_changed) {
+    if (made.purpose == "change") {
         return notice(req, ctx, 200, "Email changed",
                       "The account " + made.name + " now uses " + email + ".");
+    }
+    if (made.purpose == "revert") {
+        return notice(req, ctx, 200, "Account locked",
+                      "The account " + made.name + " uses " + email +
+                          ", and every token, session and the password of it stopped working. "
+                          "Reset it now to get a new token and choose a new password.",
+                      "/#reset", "Reset the account");
     }
     render::TokenPage page;
     page.title = "Your account is ready";

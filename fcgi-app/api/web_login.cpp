@@ -86,6 +86,10 @@ http::Response poll_web_login(const http::Request& req, Context& ctx) {
         return r;
     }
     if (!logins.remove(row->id)) throw not_found("this login was already completed");
+    // A password change or reset after the approval ends it (review of issue 8).
+    if (storage::UserRepo{ctx.db}.credential_gen(row->user_id) != row->credential_gen)
+        throw not_found(
+            "this login was approved before the account's password changed; run npm login again");
     const auto token =
         services::mint_token(ctx.db, services::user_token(row->user_id, "npm login (web)"));
     render::JsonWriter w;
@@ -130,7 +134,7 @@ http::Response approve_web_login(const http::Request& req, Context& ctx) {
             user = ctx.passwords.check(ctx.db, name, password, req.remote_addr);
             if (!user) throw unauthorized("incorrect user name or password", "");
         }
-        logins.approve(row->id, user->id);
+        logins.approve(row->id, user->id, user->credential_gen);
         return page(200, ctx.views.login_done_page(user->name));
     } catch (const HttpError& e) {
         return page(e.status(), ctx.views.login_page(row->create_account, login_request(*row),

@@ -69,7 +69,7 @@ ViewSources load_view_sources(const std::string& dir) {
     for (const auto& [name, text] : s.pages) check(name, text);
     for (const auto& [name, text] : s.partials) check("partials/_" + name, text);
     for (const char* required : {"error", "login", "login_done", "home", "package", "notice",
-                                 "token", "confirm", "reset", "token_switch"}) {
+                                 "token", "confirm", "reset", "revert", "token_switch"}) {
         if (!s.pages.contains(required))
             throw std::runtime_error(std::string{"missing view "} + required);
     }
@@ -241,6 +241,16 @@ std::string Views::confirm_page(std::string_view email, std::string_view secret,
     d.set("account", std::string{name});
     d.set("change", change ? mu::data::type::bool_true : mu::data::type::bool_false);
     return impl_->render("confirm", std::move(d));
+}
+
+std::string Views::revert_page(std::string_view email, std::string_view secret,
+                               std::string_view name) {
+    mu::data d;
+    d.set("title", "Undo the email change");
+    d.set("email", std::string{email});
+    d.set("secret", std::string{secret});
+    d.set("account", std::string{name});
+    return impl_->render("revert", std::move(d));
 }
 
 std::string Views::reset_page(std::string_view email, std::string_view secret,

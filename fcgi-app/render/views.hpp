@@ -92,6 +92,9 @@ class Views {
                                            std::string_view name, bool change);
     [[nodiscard]] std::string reset_page(std::string_view email, std::string_view secret,
                                          std::string_view name);
+    // The old address's link after an email change: undo it and lock the account.
+    [[nodiscard]] std::string revert_page(std::string_view email, std::string_view secret,
+                                          std::string_view name);
     // Before a ?ut=/?pt= link's token manages a package in this browser.
     [[nodiscard]] std::string token_switch_page(std::string_view package, std::string_view kind,
                                                 std::string_view secret, bool replaces,

@@ -5,6 +5,7 @@
 #include "services/passwords.hpp"
 #include "services/scopes.hpp"
 #include "storage/db.hpp"
+#include "storage/email_confirmation_repo.hpp"
 #include "storage/token_repo.hpp"
 #include "storage/web_login_repo.hpp"
 
@@ -50,6 +51,8 @@ void change_password(storage::Db& db, const PasswordChecks& passwords, std::uint
     // An npm web login approved with the old password but not collected yet
     // would mint a token after the change (review of issue 8).
     storage::WebLoginRepo{db}.remove_for_user(user_id);
+    // An email change asked with the old password dies with it (review of issue 8).
+    storage::EmailConfirmationRepo{db}.remove_for_user(user_id, "change");
 }
 
 }  // namespace depot::services

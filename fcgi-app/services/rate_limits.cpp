@@ -24,6 +24,12 @@ std::string address_key(std::string_view address) {
     const std::string text{address};
     if (address.find(':') == std::string_view::npos || inet_pton(AF_INET6, text.c_str(), &v6) != 1)
         return text;
+    static constexpr unsigned char kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    if (std::memcmp(v6.s6_addr, kMapped, 12) == 0) {  // an IPv4 client of a dual-stack socket
+        char v4[INET_ADDRSTRLEN] = "";
+        inet_ntop(AF_INET, v6.s6_addr + 12, v4, sizeof v4);
+        return v4;
+    }
     std::memset(v6.s6_addr + 8, 0, 8);
     char out[INET6_ADDRSTRLEN] = "";
     inet_ntop(AF_INET6, &v6, out, sizeof out);

@@ -10,11 +10,14 @@
 #include <chrono>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "config.hpp"
 #include "error.hpp"
+#include "http/uri.hpp"
 
 namespace depot::services {
 namespace {
@@ -25,15 +28,24 @@ constexpr std::size_t kMaxPackageJson = 1 << 20;
 constexpr std::size_t kBlock = 512;
 constexpr std::uint64_t kMaxPax = 64 << 10;
 
-// The raw tar stream, block by block, as node-tar (npm's extractor) reads
-// it, checked beside libarchive (review of issue 8): only the entry types npm
-// writes (regular files, directories, per-file pax headers with the usual
-// keys), octal sizes, and nothing but zero blocks after the first zero block.
-// Whatever two tar readers could read differently (unknown types that one
-// reads as files and the other skips, data after an end marker, GNU long
-// names, global headers, pax size overrides) is refused.
+// The raw tar stream, block by block, read the strict way (review of issue
+// 8): libarchive reads what depot checks, node-tar (npm's extractor) what is
+// installed, and the two differ on headers that are not canonical. So every
+// header must be one both read alike: a right unsigned checksum, the POSIX
+// "ustar\0" "00" or GNU "ustar  \0" magic, the types npm writes (files,
+// directories, per-file pax headers), no link name on a file, no size on a
+// directory, names that are UTF-8 with nothing after their NUL, pax records
+// with the keys node-tar writes and no newline or NUL in a value (a pax size
+// must equal the header's), and nothing after the first zero block. The
+// entries it reads are then compared with libarchive's, one by one.
 class TarShape {
   public:
+    struct Entry {
+        std::string path;
+        bool dir = false;
+        std::uint64_t size = 0;
+    };
+
     // False once the archive is not canonical; problem() says why.
     bool feed(const char* p, std::size_t n) {
         while (n > 0 && problem_.empty()) {
@@ -44,7 +56,7 @@ class TarShape {
                         static_cast<std::size_t>(std::min<std::uint64_t>(pax_left_, take));
                     pax_.append(p, keep);
                     pax_left_ -= keep;
-                    if (pax_left_ == 0) check_pax();
+                    if (pax_left_ == 0) read_pax();
                 }
                 skip_ -= take;
                 p += take;
@@ -64,77 +76,143 @@ class TarShape {
         return problem_.empty();
     }
     const std::string& problem() const { return problem_; }
+    const std::vector<Entry>& entries() const { return entries_; }
 
   private:
+    std::string_view field(std::size_t at, std::size_t len) const {
+        return {block_.data() + at, len};
+    }
+
+    // A NUL-terminated text field: nothing but NULs after its end, UTF-8 before.
+    bool text(std::size_t at, std::size_t len, std::string& out) const {
+        const auto f = field(at, len);
+        const auto end = f.find('\0');
+        out = std::string{f.substr(0, end)};
+        if (end != std::string_view::npos &&
+            f.find_first_not_of('\0', end) != std::string_view::npos) {
+            return false;
+        }
+        return http::valid_utf8(out);
+    }
+
+    // An octal number field (leading spaces, then digits, then spaces or NULs).
+    bool octal(std::size_t at, std::size_t len, std::uint64_t& out) const {
+        out = 0;
+        std::size_t i = at;
+        while (i < at + len && block_[i] == ' ') ++i;
+        for (; i < at + len && block_[i] >= '0' && block_[i] <= '7'; ++i)
+            out = out * 8 + static_cast<std::uint64_t>(block_[i] - '0');
+        for (; i < at + len; ++i) {
+            if (block_[i] != ' ' && block_[i] != 0) return false;
+        }
+        return true;
+    }
+
+    void fail(std::string why) { problem_ = std::move(why); }
+
     void header() {
-        const bool zero = std::all_of(block_.begin(), block_.end(), [](char c) { return c == 0; });
-        if (zero) {
+        if (std::all_of(block_.begin(), block_.end(), [](char c) { return c == 0; })) {
             ended_ = true;
             return;
         }
-        if (ended_) {
-            problem_ = "has data after the end of the archive";
-            return;
+        if (ended_) return fail("has data after the end of the archive");
+        std::uint64_t sum = 0;
+        for (std::size_t i = 0; i < kBlock; ++i) {
+            sum += (i >= 148 && i < 156) ? ' ' : static_cast<unsigned char>(block_[i]);
+        }
+        std::uint64_t stored = 0;
+        if (!octal(148, 8, stored) || stored != sum)
+            return fail("has a header with a wrong checksum");
+        const auto magic = field(257, 8);
+        const bool posix = magic == std::string_view{
+                                        "ustar\0"
+                                        "00",
+                                        8};
+        if (!posix && magic != std::string_view{"ustar  \0", 8}) {
+            return fail("has a header that is not POSIX or GNU tar");
         }
         const char type = block_[156];
-        if (type != '0' && type != '\0' && type != '5' && type != 'x') {
-            problem_ = std::string{"has an entry of a type npm does not write ("} +
-                       (type >= 0x21 && type < 0x7f ? std::string(1, type) : "?") +
-                       "): only files and directories";
+        std::uint64_t size = 0;
+        if (!octal(124, 12, size)) return fail("has an entry size that is not octal");
+        if (type == 'x') {
+            if (pending_pax_) return fail("has two pax headers for one entry");
+            if (size > kMaxPax) return fail("has a pax header larger than 64 KiB");
+            pax_.clear();
+            pax_path_.reset();
+            pax_size_.reset();
+            pending_pax_ = true;
+            pax_left_ = size;
+            if (size == 0) read_pax();
+            skip_ = (size + kBlock - 1) / kBlock * kBlock;
             return;
         }
-        std::uint64_t size = 0;
-        std::size_t i = 124;
-        while (i < 136 && block_[i] == ' ') ++i;
-        for (; i < 136 && block_[i] >= '0' && block_[i] <= '7'; ++i) {
-            size = size * 8 + static_cast<std::uint64_t>(block_[i] - '0');
+        if (type != '0' && type != '\0' && type != '5') {
+            return fail(std::string{"has an entry of a type npm does not write ("} +
+                        (type >= 0x21 && type < 0x7f ? std::string(1, type) : "?") +
+                        "): only files and directories");
         }
-        for (; i < 136; ++i) {
-            if (block_[i] != ' ' && block_[i] != 0) {
-                problem_ = "has an entry size that is not octal";
-                return;
-            }
+        std::string name, prefix, link;
+        if (!text(0, 100, name) || !text(157, 100, link) || (posix && !text(345, 155, prefix))) {
+            return fail("has a name that is not UTF-8 text");
         }
-        if (type == 'x') {
-            if (size > kMaxPax) {
-                problem_ = "has a pax header larger than 64 KiB";
-                return;
-            }
-            pax_.clear();
-            pax_left_ = size;
-            if (size == 0) check_pax();
+        if (!link.empty()) return fail("has a file with a link name");
+        std::string path = prefix.empty() ? name : prefix + "/" + name;
+        if (pax_path_) path = *pax_path_;
+        if (pax_size_ && *pax_size_ != size)
+            return fail("has a pax size that differs from its header");
+        const bool dir = type == '5' || path.ends_with("/");
+        if (dir && (size != 0 || type != '5' || !path.ends_with("/"))) {
+            return fail("has a directory entry that is not plainly one (" + path.substr(0, 200) +
+                        ")");
         }
+        pending_pax_ = false;
+        pax_path_.reset();
+        pax_size_.reset();
+        entries_.push_back({path, dir, size});
         skip_ = (size + kBlock - 1) / kBlock * kBlock;
     }
 
-    // "LEN key=value\n" records; keys node-tar and libarchive both read the same way.
-    void check_pax() {
+    // "LEN key=value\n" records, with the keys node-tar writes.
+    void read_pax() {
         std::string_view rest = pax_;
-        while (!rest.empty()) {
+        while (!rest.empty() && problem_.empty()) {
             const auto sp = rest.find(' ');
-            const auto eq = rest.find('=');
-            if (sp == std::string_view::npos || eq == std::string_view::npos || eq < sp) {
-                problem_ = "has a malformed pax header";
-                return;
-            }
             std::size_t len = 0;
+            if (sp == std::string_view::npos || sp == 0) return fail("has a malformed pax header");
             for (const char c : rest.substr(0, sp)) {
-                if (c < '0' || c > '9') {
-                    problem_ = "has a malformed pax header";
-                    return;
-                }
+                if (c < '0' || c > '9' || len > kMaxPax) return fail("has a malformed pax header");
                 len = len * 10 + static_cast<std::size_t>(c - '0');
             }
-            if (len <= eq || len > rest.size()) {
-                problem_ = "has a malformed pax header";
-                return;
+            if (len <= sp + 2 || len > rest.size() || rest[len - 1] != '\n') {
+                return fail("has a malformed pax header");
             }
-            const auto key = rest.substr(sp + 1, eq - sp - 1);
-            static constexpr std::array<std::string_view, 9> kKeys{
-                "path", "mtime", "atime", "ctime", "uid", "gid", "uname", "gname", "comment"};
-            if (std::find(kKeys.begin(), kKeys.end(), key) == kKeys.end()) {
-                problem_ = "has a pax header key npm does not write (" + std::string{key} + ")";
-                return;
+            const auto record = rest.substr(sp + 1, len - sp - 2);
+            const auto eq = record.find('=');
+            if (eq == std::string_view::npos) return fail("has a malformed pax header");
+            const auto key = record.substr(0, eq);
+            const auto value = record.substr(eq + 1);
+            if (value.find_first_of(std::string_view{"\n\0", 2}) != std::string_view::npos ||
+                !http::valid_utf8(value)) {
+                return fail("has a pax value with a newline, a NUL or bytes that are not UTF-8");
+            }
+            static constexpr std::array<std::string_view, 14> kKeys{
+                "path",  "mtime", "atime", "ctime", "uid",   "gid",     "uname",
+                "gname", "size",  "dev",   "ino",   "nlink", "charset", "comment"};
+            if (key == "linkpath" && value.empty()) {
+                // node-tar writes an empty one
+            } else if (std::find(kKeys.begin(), kKeys.end(), key) == kKeys.end()) {
+                return fail("has a pax header key npm does not write (" +
+                            std::string{key.substr(0, 40)} + ")");
+            } else if (key == "path") {
+                pax_path_ = std::string{value};
+            } else if (key == "size") {
+                std::uint64_t n = 0;
+                for (const char c : value) {
+                    if (c < '0' || c > '9' || n > (1ull << 50))
+                        return fail("has a malformed pax size");
+                    n = n * 10 + static_cast<std::uint64_t>(c - '0');
+                }
+                pax_size_ = n;
             }
             rest.remove_prefix(len);
         }
@@ -145,8 +223,12 @@ class TarShape {
     std::uint64_t skip_ = 0;
     std::uint64_t pax_left_ = 0;
     std::string pax_;
+    bool pending_pax_ = false;
+    std::optional<std::string> pax_path_;
+    std::optional<std::uint64_t> pax_size_;
     bool ended_ = false;
     std::string problem_;
+    std::vector<Entry> entries_;
 };
 
 // package/<path> with no empty, "." or ".." component: one spelling per file
@@ -218,6 +300,7 @@ class Inflater {
         }
     }
     const std::string& shape_problem() const { return shape_.problem(); }
+    const std::vector<TarShape::Entry>& shape_entries() const { return shape_.entries(); }
 
   private:
     la_ssize_t halt(Stop s) {
@@ -282,7 +365,8 @@ TarballContents read_tarball(const Config& config, std::string_view bytes, std::
     TarballContents out;
     bool have_json = false;
     std::uint64_t entries = 0;
-    std::set<std::string> seen;  // lower-cased: one file per name on any disk
+    std::set<std::string> seen;         // lower-cased: one file per name on any disk
+    std::vector<TarShape::Entry> read;  // libarchive's view, to compare with the raw scan
     for (;;) {
         archive_entry* entry = nullptr;
         const int rc = archive_read_next_header(a.get(), &entry);
@@ -313,6 +397,10 @@ TarballContents read_tarball(const Config& config, std::string_view bytes, std::
             throw bad_request(w + " has " + std::string{path.substr(0, 200)} +
                               " twice (or in two letter cases)");
         }
+        read.push_back({std::string{path}, type == AE_IFDIR,
+                        archive_entry_size_is_set(entry) != 0
+                            ? static_cast<std::uint64_t>(archive_entry_size(entry))
+                            : 0});
         if (type == AE_IFREG) out.files.emplace_back(path.substr(8));
         if (path == "package/package.json" && type == AE_IFREG) {
             const auto size = archive_entry_size(entry);
@@ -331,6 +419,16 @@ TarballContents read_tarball(const Config& config, std::string_view bytes, std::
     }
     z.drain();
     if (z.stop() != Inflater::Stop::None) refuse(z, config, what, "");
+    // The strict scan and libarchive must have read the same entries, or a
+    // tar reader somewhere (npm's) may read yet another thing.
+    const auto& scanned = z.shape_entries();
+    const bool same =
+        scanned.size() == read.size() &&
+        std::equal(scanned.begin(), scanned.end(), read.begin(),
+                   [](const TarShape::Entry& x, const TarShape::Entry& y) {
+                       return x.path == y.path && x.dir == y.dir && (x.dir || x.size == y.size);
+                   });
+    if (!same) throw bad_request(w + " reads differently in two tar readers: it is not canonical");
     if (!have_json) throw bad_request(w + " has no package/package.json");
     return out;
 }

@@ -26,17 +26,23 @@ namespace depot::services {
 namespace {
 
 constexpr int kLinkSeconds = 3600;
+constexpr int kRevertSeconds = 7 * 86400;
 
 bool same_email(std::string_view a, std::string_view b) {
     return a.size() == b.size() && strncasecmp(a.data(), b.data(), a.size()) == 0;
 }
 
-// Mails to an address cost the recipient's patience and the sender's
-// reputation: a few per address and per client an hour.
-void limit_mail(storage::Db& db, const Config& config, std::string_view email,
-                std::string_view client_addr) {
+// Mails cost the recipient's patience and the sender's reputation: a few
+// per client an hour (counted first: whether an address has an account is an
+// answer too, limited the same way) ...
+void limit_mail_from(storage::Db& db, const Config& config, std::string_view client_addr) {
     rate_limit_address(db, "mail-addr", client_addr, config.mails_per_address, 3600,
                        "too many mails asked for from your address; try again later");
+}
+
+// ... and a few per recipient an hour, counted only for a mail about to go
+// (probes that send nothing do not use up someone's reset mails).
+void limit_mail_to(storage::Db& db, const Config& config, std::string_view email) {
     std::string lower{email};
     for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     rate_limit(db, "mail-to", lower, config.mails_per_email, 3600,
@@ -57,13 +63,12 @@ void mail_or_503(const Config& config, std::string_view to, std::string_view sub
 
 void start_registration(storage::Db& db, const Config& config, std::string_view email,
                         std::string_view client_addr) {
-    // The limit comes first: whether an address has an account is an answer
-    // too, and it is as limited as the mails (review of issue 8).
-    limit_mail(db, config, email, client_addr);
+    limit_mail_from(db, config, client_addr);
     if (storage::UserRepo{db}.find_by_email(email)) {
         throw conflict("an account with the email address " + std::string{email} +
                        " exists already");
     }
+    limit_mail_to(db, config, email);
     storage::EmailConfirmationRepo pending{db};
     pending.purge_expired(100);
     const auto secret = crypto::random_token();
@@ -86,7 +91,7 @@ void start_registration(storage::Db& db, const Config& config, std::string_view 
 
 void start_email_change(storage::Db& db, const Config& config, std::uint64_t user_id,
                         std::string_view new_email, std::string_view client_addr) {
-    limit_mail(db, config, new_email, client_addr);
+    limit_mail_from(db, config, client_addr);
     storage::UserRepo users{db};
     const auto me = users.find_by_id(user_id);
     if (!me) throw not_found("no such account");
@@ -94,12 +99,17 @@ void start_email_change(storage::Db& db, const Config& config, std::uint64_t use
         throw conflict("the email address " + std::string{new_email} +
                        " belongs to another account");
     }
+    limit_mail_to(db, config, new_email);
     storage::EmailConfirmationRepo pending{db};
     pending.purge_expired(100);
     const auto secret = crypto::random_token();
-    pending.insert(new_email, token_hash(secret), client_addr, kLinkSeconds, user_id);
-    const auto link = config.public_url + "/-confirm?ct=" + http::percent_encode(secret) +
-                      "&user=" + http::percent_encode(new_email);
+    const auto undo = crypto::random_token();
+    pending.insert(new_email, token_hash(secret), client_addr, kLinkSeconds, user_id, "change");
+    pending.insert(me->email, token_hash(undo), client_addr, kRevertSeconds, user_id, "revert");
+    const auto link = [&](const std::string& s, std::string_view to) {
+        return config.public_url + "/-confirm?ct=" + http::percent_encode(s) +
+               "&user=" + http::percent_encode(to);
+    };
     try {
         mail_or_503(config, new_email, "Confirm the new email of your depot account",
                     "Someone (hopefully you) asked to make this address the email of the depot\n"
@@ -107,17 +117,22 @@ void start_email_change(storage::Db& db, const Config& config, std::uint64_t use
                         me->name +
                         ".\n\nOpen this link within one hour and press the "
                         "button to confirm it:\n\n" +
-                        link +
+                        link(secret, new_email) +
                         "\n\nIf you did not ask for this, ignore this message: nothing changes.\n");
     } catch (...) {
         pending.remove(token_hash(secret));
+        pending.remove(token_hash(undo));
         throw;
     }
-    try {  // the old address hears of it; its reset link still works until the change
+    try {  // the old address can undo it for a week, even after it was confirmed
         send_mail(config, me->email, "The email of your depot account may change",
                   "Someone asked to change the email of the depot account " + me->name +
-                      " to another address. It changes only if that address confirms it.\n"
-                      "If this was not you, reset your account from the registry's home page.\n");
+                      " to another address.\nIt changes only if that address confirms it.\n\n"
+                      "If this was not you, your password is known to someone else. Open this\n"
+                      "link within seven days and press its button: the account keeps (or gets\n"
+                      "back) this address, and every token, session and the password of the\n"
+                      "account stop working; then reset it from the registry's home page.\n\n" +
+                      link(undo, me->email) + "\n");
     } catch (const std::exception& e) {
         log::warn(std::string{"a notice to an account's old email failed: "} + e.what());
     }
@@ -129,6 +144,7 @@ Confirmation check_registration(storage::Db& db, std::string_view secret, std::s
         throw forbidden("this confirmation link is wrong, used or expired; register again");
     }
     Confirmation c;
+    c.purpose = row->purpose;
     c.user_id = row->user_id;
     if (row->user_id != 0) {
         const auto user = storage::UserRepo{db}.find_by_id(row->user_id);
@@ -159,15 +175,22 @@ NewAccount confirm_registration(storage::Db& db, const PasswordChecks& passwords
         owner && (row->user_id == 0 || owner->id != row->user_id)) {
         throw conflict("an account with the email address " + row->email + " exists already");
     }
-    if (row->user_id != 0) {  // an email change, proven at the new address
+    if (row->user_id != 0) {  // an email change proven at the new address, or undone at the old
         const auto user = users.find_by_id(row->user_id);
         if (!user) throw forbidden("this confirmation link is for an account that is gone");
+        NewAccount done;
+        done.name = user->name;
+        done.purpose = row->purpose;
         users.save_email(user->id, row->email);
+        if (row->purpose == "revert") {
+            // The password is someone else's too: end every credential and
+            // every pending change; the owner resets from this address.
+            pending.remove_for_user(user->id, "change");
+            change_password(db, passwords, user->id, "", 0);
+            (void)storage::TokenRepo{db}.revoke_projects_of(user->id);
+        }
         tx.commit();
-        NewAccount changed;
-        changed.name = user->name;
-        changed.email_changed = true;
-        return changed;
+        return done;
     }
     if (!name.empty() && name_taken_by_scope(db, name)) {
         throw conflict("the name \"" + name + "\" is taken by a scope");
@@ -185,9 +208,10 @@ NewAccount confirm_registration(storage::Db& db, const PasswordChecks& passwords
 
 void start_reset(storage::Db& db, const Config& config, std::string_view email,
                  std::string_view client_addr) {
-    limit_mail(db, config, email, client_addr);
+    limit_mail_from(db, config, client_addr);
     const auto user = storage::UserRepo{db}.find_by_email(email);
     if (!user) throw not_found("there is no account with the email address " + std::string{email});
+    limit_mail_to(db, config, email);
     storage::TokenRepo{db}.purge_expired(100);
     auto spec = user_token(user->id, "reset");
     spec.kind = "reset";

@@ -32,14 +32,18 @@ void start_registration(storage::Db& db, const Config& config, std::string_view 
                         std::string_view client_addr);
 
 // A change of an account's email, proven at the new address the same way:
-// mails it a confirmation link (and a notice to the old address). conflict()
-// when another account has the address; 429 over the mail limits.
+// mails it a confirmation link, and mails the old address a link that, for
+// seven days, undoes the change and locks the account (every token, session
+// and the password end; a reset from the old address then takes it back), in
+// case the change was not its owner's. conflict() when another account has
+// the address; 429 over the mail limits.
 void start_email_change(storage::Db& db, const Config& config, std::uint64_t user_id,
                         std::string_view new_email, std::string_view client_addr);
 
 // What a live confirmation link is for.
 struct Confirmation {
-    std::uint64_t user_id = 0;  // 0: a new account; else the account whose email changes
+    std::string purpose;        // register, change (confirms the new email), revert (undoes it)
+    std::uint64_t user_id = 0;  // the account, for change and revert
     std::string name;           // that account's npm name
 };
 
@@ -48,9 +52,9 @@ struct Confirmation {
                                               std::string_view email);
 
 struct NewAccount {
-    Minted token;      // empty for an email change
+    Minted token;      // empty for an email change or revert
     std::string name;  // the npm name, when one was chosen (or the account has one)
-    bool email_changed = false;
+    std::string purpose = "register";
 };
 
 // The confirmation button: creates the account, with an npm name and a

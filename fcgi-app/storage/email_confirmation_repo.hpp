@@ -14,14 +14,18 @@ class Db;
 struct EmailConfirmationRow {
     std::uint64_t id = 0;
     std::string email;
-    std::uint64_t user_id = 0;  // 0: a new account; else the account whose email changes
+    std::uint64_t user_id = 0;         // the account, for change and revert
+    std::string purpose = "register";  // register, change (the new address), revert (the old)
 };
 
 class EmailConfirmationRepo {
   public:
     explicit EmailConfirmationRepo(Db& db) : db_{db} {}
     void insert(std::string_view email, std::string_view token_hash, std::string_view client_addr,
-                int expires_in_seconds, std::uint64_t user_id = 0);
+                int expires_in_seconds, std::uint64_t user_id = 0,
+                std::string_view purpose = "register");
+    // Pending links of one purpose for the account (0 rows is fine).
+    void remove_for_user(std::uint64_t user_id, std::string_view purpose);
     // Unexpired only.
     [[nodiscard]] std::optional<EmailConfirmationRow> find_active(
         std::string_view token_hash) const;

@@ -10,14 +10,14 @@ constexpr const char* kInsert =
     "INSERT INTO web_logins (login_hash, done_hash, create_account, client_addr, user_agent,"
     " expires_at) VALUES (?, ?, ?, ?, ?, NOW(3) + INTERVAL ? SECOND)";
 constexpr const char* kFindByLogin =
-    "SELECT id, user_id, create_account, client_addr, user_agent, created_at FROM web_logins"
-    " WHERE login_hash = ? AND expires_at > NOW(3)";
+    "SELECT id, user_id, create_account, client_addr, user_agent, created_at, credential_gen"
+    " FROM web_logins WHERE login_hash = ? AND expires_at > NOW(3)";
 constexpr const char* kFindByDone =
-    "SELECT id, user_id, create_account, client_addr, user_agent, created_at FROM web_logins"
-    " WHERE done_hash = ? AND expires_at > NOW(3)";
+    "SELECT id, user_id, create_account, client_addr, user_agent, created_at, credential_gen"
+    " FROM web_logins WHERE done_hash = ? AND expires_at > NOW(3)";
 constexpr const char* kPurge = "DELETE FROM web_logins WHERE expires_at < NOW(3) LIMIT ?";
 constexpr const char* kApprove =
-    "UPDATE web_logins SET user_id = ? WHERE id = ? AND user_id IS NULL";
+    "UPDATE web_logins SET user_id = ?, credential_gen = ? WHERE id = ? AND user_id IS NULL";
 constexpr const char* kRemove = "DELETE FROM web_logins WHERE id = ?";
 
 std::optional<WebLoginRow> one(Db& db, const char* sql, std::string_view hash) {
@@ -25,8 +25,10 @@ std::optional<WebLoginRow> one(Db& db, const char* sql, std::string_view hash) {
     st->setString(1, std::string{hash});
     const auto rs = query(*st);
     if (!rs->next()) return std::nullopt;
-    return WebLoginRow{rs->getUInt64(1), u64(*rs, 2), rs->getBoolean(3),
-                       str(*rs, 4),      str(*rs, 5), iso_time(str(*rs, 6))};
+    WebLoginRow row{rs->getUInt64(1), u64(*rs, 2), rs->getBoolean(3),
+                    str(*rs, 4),      str(*rs, 5), iso_time(str(*rs, 6))};
+    row.credential_gen = rs->isNull(7) ? 0 : rs->getUInt(7);
+    return row;
 }
 
 }  // namespace
@@ -64,10 +66,11 @@ std::optional<WebLoginRow> WebLoginRepo::find_by_done(std::string_view done_hash
     return one(db_, kFindByDone, done_hash);
 }
 
-void WebLoginRepo::approve(std::uint64_t id, std::uint64_t user_id) {
+void WebLoginRepo::approve(std::uint64_t id, std::uint64_t user_id, std::uint32_t credential_gen) {
     const auto st = db_.prepare(kApprove);
     st->setUInt64(1, user_id);
-    st->setUInt64(2, id);
+    st->setUInt(2, credential_gen);
+    st->setUInt64(3, id);
     st->executeUpdate();
 }
 

@@ -14,9 +14,10 @@ struct WebLoginRow {
     std::uint64_t id = 0;
     std::uint64_t user_id = 0;  // 0 until a person approved it in the browser
     bool create_account = false;
-    std::string client_addr;  // where `npm login` ran
-    std::string user_agent;   // what it said it was
-    std::string created;      // ISO
+    std::string client_addr;           // where `npm login` ran
+    std::string user_agent;            // what it said it was
+    std::string created;               // ISO
+    std::uint32_t credential_gen = 0;  // the account's, when a person approved it
 };
 
 class WebLoginRepo {
@@ -27,7 +28,7 @@ class WebLoginRepo {
     // Live (unexpired) sessions only.
     [[nodiscard]] std::optional<WebLoginRow> find_by_login(std::string_view login_hash) const;
     [[nodiscard]] std::optional<WebLoginRow> find_by_done(std::string_view done_hash) const;
-    void approve(std::uint64_t id, std::uint64_t user_id);
+    void approve(std::uint64_t id, std::uint64_t user_id, std::uint32_t credential_gen);
     // true when this call removed it: the token is handed out exactly once.
     bool remove(std::uint64_t id);
     void purge_expired(int limit);

@@ -200,15 +200,32 @@ describe('security review: accounts and credentials', () => {
     assert.equal(await stack.sql("SELECT email FROM users WHERE name = 'erin'"), 'erin@example.com');
     const notice = (await stack.mails()).filter((m) => m.includes('\nTo: erin@example.com\n')).at(-1);
     assert.match(notice, /change the email of the depot account erin/);
-    // The real owner can still reset from the old address.
-    await resetAccount(stack, 'erin@example.com', { password: 'erin-password-2' });
-    const link = await mailLink(stack, 'thief@evil.example', 'confirm');
-    const page = await stack.curl(link.pathname + link.search, { headers: html });
-    assert.match(page.body, /the email of the depot account <strong>erin<\/strong>/);
-    const confirmed = await stack.curl('/-confirm', { method: 'POST', headers: form,
+    const post = (link) => stack.curl('/-confirm', { method: 'POST', headers: form,
       data: new URLSearchParams(Object.fromEntries(link.searchParams)).toString() });
-    assert.equal(confirmed.status, 200, 'the owner of the new address confirms it');
-    assert.equal(await stack.sql("SELECT email FROM users WHERE name = 'erin'"), 'thief@evil.example');
+    // The owner resets from the old address: the pending change dies with the old password.
+    const thiefLink = await mailLink(stack, 'thief@evil.example', 'confirm');
+    const page = await stack.curl(thiefLink.pathname + thiefLink.search, { headers: html });
+    assert.match(page.body, /the email of the depot account <strong>erin<\/strong>/);
+    await resetAccount(stack, 'erin@example.com', { password: 'erin-password-2' });
+    assert.equal((await post(thiefLink)).status, 403);
+    assert.equal(await stack.sql("SELECT email FROM users WHERE name = 'erin'"), 'erin@example.com');
+
+    // A thief who confirms at once: the old address's link undoes it and locks the account.
+    const again = await stack.curl('/-/user/org.couchdb.user:erin/-rev/undefined', { method: 'PUT',
+      headers: { ...json, ...basic('erin', 'erin-password-2') }, data: JSON.stringify({ name: 'erin', email: 'thief2@evil.example' }) });
+    assert.equal(again.status, 201);
+    const thiefToken = body(again).token;
+    assert.equal((await post(await mailLink(stack, 'thief2@evil.example', 'confirm'))).status, 200);
+    assert.equal(await stack.sql("SELECT email FROM users WHERE name = 'erin'"), 'thief2@evil.example');
+    const undo = await mailLink(stack, 'erin@example.com', 'confirm');
+    assert.match((await stack.curl(undo.pathname + undo.search, { headers: html })).body, /lock the account/);
+    const locked = await post(undo);
+    assert.equal(locked.status, 200, locked.body);
+    assert.equal(await stack.sql("SELECT email FROM users WHERE name = 'erin'"), 'erin@example.com');
+    assert.equal((await stack.curl('/-/whoami', { headers: bearer(thiefToken) })).status, 401);
+    assert.equal((await stack.curl('/-/whoami', { headers: basic('erin', 'erin-password-2') })).status, 401);
+    const back = await resetAccount(stack, 'erin@example.com', { password: 'erin-password-3' });
+    assert.equal((await stack.curl('/-/whoami', { headers: bearer(back.token) })).status, 200);
   });
 
   test('review of the fixes: a project token reads no account, not even its creator\'s', async () => {
@@ -466,7 +483,7 @@ describe('security review: untrusted content', () => {
   test('M4: a manifest that differs from the tarball\'s package.json is refused, naming the field', async () => {
     const inside = { name: 'confusion-demo', version: '1.0.0', scripts: { postinstall: 'node -e "require(\'child_process\').execSync(\'id > ~/pwned\')"' },
       dependencies: { 'evil-dep': '*' } };
-    const before1 = await versions();
+    const before1 = String(Number(await versions()) + 1);  // the honest publish below adds one
     for (const [sent, field] of [
       [{ name: 'confusion-demo', version: '1.0.0', dependencies: { 'evil-dep': '*' } }, /scripts\.postinstall/],
       [{ ...inside, dependencies: {} }, /dependencies/],
@@ -477,6 +494,9 @@ describe('security review: untrusted content', () => {
       assert.equal(r.status, 400, r.body);
       assert.match(body(r).error, field);
     }
+    const fine = await put('confusion-demo', inside);
+    assert.equal(fine.status, 201, fine.body);
+    assert.deepEqual(body(fine), { ok: true, id: 'confusion-demo', version: '1.0.0' });
     const otherName = await put('confusion-demo', { name: 'totally-other-name', version: '6.6.6' }, undefined,
       { name: 'confusion-demo', version: '1.0.0' });
     assert.equal(otherName.status, 400);
@@ -509,8 +529,37 @@ with tarfile.open(fileobj=buf, mode='w', format=tarfile.PAX_FORMAT) as t:
         info.size = len(raw)
         if kind: info.type = kind.encode()
         t.addfile(info, io.BytesIO(raw))
-data = buf.getvalue()
-if ${JSON.stringify(tail)} == 'nullblock-then-data':
+data = bytearray(buf.getvalue())
+tail = ${JSON.stringify(tail)}
+def fix_checksum(off, signed=False):
+    data[off+148:off+156] = b' ' * 8
+    total = sum((b - 256 if signed and b > 127 else b) for b in data[off:off+512])
+    data[off+148:off+156] = ('%06o' % (total & 0o7777777)).encode() + b'\\0 '
+headers = [i for i in range(0, len(data), 512) if data[i:i+1] not in (b'\\0',) and data[i+257:i+262] == b'ustar']
+last = headers[-1]
+if tail == 'signed-checksum':
+    data[last+500] = 0xff
+    fix_checksum(last, signed=True)
+elif tail == 'linkname':
+    data[last+157:last+162] = b'other'
+    fix_checksum(last)
+elif tail == 'dir-with-size':
+    data[last+124:last+136] = b'00000001000\\0'
+    fix_checksum(last)
+elif tail == 'pax-newline':
+    # a pax comment whose value holds a newline and a second record
+    import tarfile as tf
+    rec = '17 comment=x\\npath=\\n'
+    buf2 = io.BytesIO()
+    with tf.open(fileobj=buf2, mode='w', format=tf.PAX_FORMAT) as t:
+        info = tf.TarInfo('package/x.js'); info.pax_headers = {'comment': 'x\\n5 path=package/package.json'}
+        raw = b'x'; info.size = 1; t.addfile(info, io.BytesIO(raw))
+    data = bytearray(buf2.getvalue())
+elif tail == 'bad-magic':
+    data[last+263:last+265] = b'\\0\\0'
+    fix_checksum(last)
+data = bytes(data)
+if tail == 'nullblock-then-data':
     end = data.rstrip(b'\\0')
     end = end + b'\\0' * (-len(end) % 512)
     extra = io.BytesIO()
@@ -521,6 +570,13 @@ if ${JSON.stringify(tail)} == 'nullblock-then-data':
 sys.stdout.write(base64.b64encode(gzip.compress(data)).decode())
 `]);
     const cases = [
+      [[['package/package.json', pj, ''], ['package/x.bin', 'x', '']], /checksum/, 'signed-checksum'],
+      [[['package/package.json', pj, ''], ['package/x.js', 'x', '']], /link name/, 'linkname'],
+      [[['package/package.json', pj, ''], ['package/d', '', '5']], /directory entry/, 'dir-with-size'],
+      [[['package/package.json', pj, ''], ['package/d/', evil, '']], /directory entry/],
+      [[['package/package.json', pj, ''], ['package/x.js', 'x', '']], /pax value/, 'pax-newline'],
+      [[['package/package.json', pj, '']], /POSIX or GNU/, 'bad-magic'],
+      [[['package/package.json', pj, ''], ['package/package.json\u0000\nx', evil, '']], /UTF-8|twice|canonical/],
       [[['package/package.json', pj, ''], ['package//binding.gyp', '{}', '']], /\/\/|outside package/],
       [[['package/package.json', pj, ''], ['x/package.json', evil, '']], /outside package/],
       [[['package/package.json', pj, ''], ['package/package.json', evil, '']], /twice/],
@@ -564,7 +620,12 @@ sys.stdout.write(base64.b64encode(gzip.compress(data)).decode())
       await mkdir(path.join(bundler, 'node_modules', dep), { recursive: true });
       await writeFile(path.join(bundler, 'node_modules', dep, 'package.json'), JSON.stringify({ name: dep, version: '1.0.0' }));
     }
-    for (const dir of [addon, binDir, bundler]) {
+    // npm writes pax headers (with size) for non-ASCII and long file names.
+    const named = await makePackage(stack.dir, { name: 'named-files', version: '1.0.0' });
+    await mkdir(path.join(named, 'docs'), { recursive: true });
+    await writeFile(path.join(named, 'docs', 'r\u00e9sum\u00e9.md'), '# r\u00e9sum\u00e9\n');
+    await writeFile(path.join(named, `${'long-name-'.repeat(11)}.js`), '// long\n');
+    for (const dir of [addon, binDir, bundler, named]) {
       const r = await stack.npm(['publish'], { cwd: dir, home: alice.home });
       assert.equal(r.code, 0, r.stderr);
     }
