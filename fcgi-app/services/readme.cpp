@@ -9,7 +9,7 @@ namespace depot::services {
 std::string truncate_readme(std::string_view text, std::size_t max) {
     if (text.size() <= max) return std::string{text};
     std::size_t end = max;
-    // Back up over continuation bytes (10xxxxxx) to the start of a character.
+    // Back up over UTF-8 continuation bytes (high bits 10) to the start of a character.
     while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
     return std::string{text.substr(0, end)};
 }
