@@ -18,8 +18,22 @@ render_template() {
     printf '%s\n' "$text" > "$out"
 }
 
-# nginx takes the same K/M/G suffixes as depot.conf.
-nginx_size() { printf '%s' "$1"; }
+# A depot.conf size (123, 64K, 64M, 1G) in bytes.
+size_bytes() {
+    local n=${1%[KkMmGg]}
+    case "$1" in
+        *[Kk]) echo $((n << 10)) ;; *[Mm]) echo $((n << 20)) ;; *[Gg]) echo $((n << 30)) ;; *) echo "$n" ;;
+    esac
+}
+
+# nginx's client_max_body_size for the site: what the largest route takes,
+# the larger of max_body_bytes and max_document_bytes + 1M (fcgi-app/config.hpp).
+body_limit() {
+    local body doc
+    body=$(size_bytes "${1:-64M}")
+    doc=$(($(size_bytes "${2:-100M}") + (1 << 20)))
+    [ "$body" -gt "$doc" ] && echo "$body" || echo "$doc"
+}
 
 # The site's per-address request limits (nginx limit_req) for the routes
 # that check passwords, as render_template arguments. Defaults are for

@@ -152,6 +152,14 @@ const std::vector<Key>& keys() {
          [](Config& c, const std::string& k, const std::string& v) {
              c.tarball_dir = require_absolute_path(k, v, false);
          }},
+        {"document_dir",
+         [](Config& c, const std::string& k, const std::string& v) {
+             c.document_dir = require_absolute_path(k, v, false);
+         }},
+        {"max_document_bytes",
+         [](Config& c, const std::string& k, const std::string& v) {
+             c.max_document_bytes = parse_size(k, v);
+         }},
         {"max_body_bytes", [](Config& c, const std::string& k,
                               const std::string& v) { c.max_body_bytes = parse_size(k, v); }},
         {"log_level", [](Config& c, const std::string& k,

@@ -4,6 +4,7 @@
 // overridable by an environment variable DEPOT_<KEY>. Every key is checked at
 // start; a bad value throws ConfigError naming the key, and main exits 1.
 
+#include <algorithm>
 #include <cstdint>
 #include <map>
 #include <stdexcept>
@@ -18,6 +19,12 @@ namespace depot {
 inline constexpr const char* kDefaultConfigPath = "/etc/depot/depot.conf";
 
 struct Config {
+    // The largest body of a route that takes a whole document (publish, and
+    // the packument npm deprecate and unpublish PUT back).
+    [[nodiscard]] std::uint64_t document_body_bytes() const {
+        return std::max<std::uint64_t>(max_body_bytes, max_document_bytes + (1ull << 20));
+    }
+
     std::string listen = "fd:0";  // "fd:0" (systemd, spawn-fcgi) or a unix socket path
     int workers = 0;              // resolved: 0 in the file means 2 per core
     std::string db_socket = "/run/mysqld/mysqld.sock";
@@ -30,6 +37,9 @@ struct Config {
     std::string public_url;   // scheme://host[:port][/prefix], no trailing slash
     std::string tarball_dir = "/var/lib/depot/tarballs";
     std::uint64_t max_body_bytes = 64ull << 20;
+    // Packument files nginx sends (issue 9): on the tarball store's file system.
+    std::string document_dir = "/var/lib/depot/documents";
+    std::uint64_t max_document_bytes = 100ull << 20;  // npm's registry refuses larger ones
     log::Level log_level = log::Level::Info;
     std::string views_dir = "/usr/share/depot/views";
     std::string schema_dir = "/usr/share/depot/schema";
@@ -39,7 +49,7 @@ struct Config {
     std::uint64_t link_max_bytes = 64ull << 20;  // versions by link (SPEC §3)
     int link_timeout_seconds = 30;
     bool link_allow_private = false;  // loopback and private addresses; tests only
-    bool link_keep_copy = false;      // store linked tarballs instead of pointing at them
+    bool link_keep_copy = true;       // keep a copy of linked tarballs; false: redirect to the link
     int unpublish_window_hours = 0;   // 0: owners may always unpublish; N: only within N hours
 
     // Abuse limits (issue 8). Counters live in MySQL, shared by every worker and host.

@@ -13,7 +13,7 @@
 #include "error.hpp"
 #include "model/package_name.hpp"
 #include "render/markdown.hpp"
-#include "services/packument.hpp"
+#include "services/documents.hpp"
 #include "services/readme.hpp"
 #include "services/scopes.hpp"
 #include "storage/db.hpp"
@@ -176,15 +176,10 @@ int render_readmes(depot::storage::Db& db, const depot::Config& config) {
     return 0;
 }
 
-int rebuild_packuments(depot::storage::Db& db, const depot::Config& config) {
-    int done = 0;
-    for (const auto& [id, name] : depot::storage::PackageRepo{db}.list_all()) {
-        depot::storage::Transaction tx{db};
-        depot::services::rebuild_packument(db, config, id, name.c_str());
-        tx.commit();
-        ++done;
-    }
-    std::cout << done << " packument" << (done == 1 ? "" : "s") << " rebuilt\n";
+int rebuild_packuments(const depot::Config& config) {
+    // Readers build each document again from the rows on their next read.
+    depot::services::Documents{config}.drop_all();
+    std::cout << "documents dropped; each is rebuilt on its next read\n";
     return 0;
 }
 
@@ -228,7 +223,7 @@ int main(int argc, char** argv) {
         if (cmd == "scope") return scope_command(db, args);
         if (cmd == "user") return show_user(db, args);
         if (cmd == "render-readmes") return render_readmes(db, config);
-        if (cmd == "rebuild-packuments") return rebuild_packuments(db, config);
+        if (cmd == "rebuild-packuments") return rebuild_packuments(config);
         if (cmd == "schema-version") {
             const auto v = storage::schema_version(db);
             std::cout << (v ? std::to_string(*v) : "none") << "\n";

@@ -16,6 +16,7 @@
 #include "log.hpp"
 #include "render/markdown.hpp"
 #include "render/views.hpp"
+#include "services/documents.hpp"
 #include "services/gates.hpp"
 #include "services/link_versions.hpp"
 #include "services/passwords.hpp"
@@ -105,21 +106,35 @@ int main(int argc, char** argv) {
                   " partial tarball writes left by a killed worker");
     }
 
+    // Documents built for another public_url (or format) go; readers rebuild them.
+    try {
+        const services::Documents documents{config};
+        if (documents.drop_if_stale())
+            log::info("dropped documents built for another public_url or format");
+        if (const int n = documents.clean_orphans(); n > 0)
+            log::info("removed " + std::to_string(n) +
+                      " partial document writes left by a killed worker");
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "depot-fcgi: %s\n", e.what());
+        return 1;
+    }
+
     services::init_link_fetching();
     services::PasswordChecks passwords{config};
     services::Gates gates{config};
     sql::Driver& driver = storage::driver();
     const api::Dispatcher dispatcher;
-    fcgi::WorkerPool pool{
-        listen_fd, config.workers,
-        [&](const http::Request& r) { return dispatcher.body_limit(r, config.max_body_bytes); },
-        [&]() -> fcgi::RequestHandler {
-            auto state = std::make_shared<WorkerState>(driver, config, view_sources, tarballs,
-                                                       passwords, gates);
-            return [state, &dispatcher](http::Request& req) {
-                return dispatcher.handle(req, state->ctx);
-            };
-        }};
+    fcgi::WorkerPool pool{listen_fd, config.workers,
+                          [&](const http::Request& r) {
+                              return dispatcher.body_limit(r, config.document_body_bytes());
+                          },
+                          [&]() -> fcgi::RequestHandler {
+                              auto state = std::make_shared<WorkerState>(
+                                  driver, config, view_sources, tarballs, passwords, gates);
+                              return [state, &dispatcher](http::Request& req) {
+                                  return dispatcher.handle(req, state->ctx);
+                              };
+                          }};
     pool.start();
     log::info("depot-fcgi " + std::to_string(config.workers) + " workers on " + config.listen +
               ", public url " + config.public_url);

@@ -9,8 +9,10 @@
 #include "model/package_name.hpp"
 #include "model/semver.hpp"
 #include "render/json.hpp"
+#include "render/packument.hpp"
 #include "services/access.hpp"
 #include "services/auth.hpp"
+#include "services/documents.hpp"
 #include "services/publish.hpp"
 #include "storage/db.hpp"
 #include "storage/package_repo.hpp"
@@ -50,11 +52,15 @@ http::Response unpublished_or_missing(const http::Request& req, Context& ctx,
     return private_json(404, w.str());
 }
 
-// GET /{pkg}: the stored bytes of the full or abbreviated document.
+// GET /{pkg}: the full or abbreviated document. nginx sends a public one
+// without asking (nginx/depot-site.conf.in); what reaches a worker (a
+// restricted package, a token, ?write=true, a file not built yet) is decided
+// here and sent by nginx from the file with X-Accel-Redirect: the worker
+// never holds a copy, and ETag, 304, gzip and HEAD are nginx's.
 http::Response show_package(const http::Request& req, Context& ctx) {
     const auto name = model::PackageName::parse(req.param("pkg"));
-    const bool write = http::find_field(http::parse_form(req.query), "write") == "true";
     const auto q = http::parse_form(req.query);
+    const bool write = http::find_field(q, "write") == "true";
     for (const char* kind : {"ut", "pt"}) {
         if (const auto secret = http::find_field(q, kind))
             return take_token_from_url(req, ctx, name, *secret);
@@ -62,53 +68,45 @@ http::Response show_package(const http::Request& req, Context& ctx) {
     if (!write && http::wants_html(req.header("accept"))) return package_page(req, ctx, name, "");
 
     const bool abbreviated = !write && http::wants_abbreviated(req.header("accept"));
-    const auto stored = storage::PackumentRepo{ctx.db}.find(name.str(), abbreviated);
-    if (!stored) return unpublished_or_missing(req, ctx, name);
-    require_read_access(req, ctx, stored->package_id, stored->access, name.str());
+    const auto pkg = storage::PackageRepo{ctx.db}.find(name.str());
+    if (!pkg || !pkg->unpublished.empty()) return unpublished_or_missing(req, ctx, name);
+    require_read_access(req, ctx, pkg->id, pkg->access, name.str());
+    const auto path = services::Documents{ctx.config}.locate(ctx.db, *pkg, abbreviated);
 
     http::Response r;
-    r.set("ETag", stored->etag);
-    // Corgi and full share one URL and one npm cache slot (protocol §1.6).
-    r.set("Vary", "Accept");
-    r.set("Cache-Control", write                            ? "no-store"
-                           : stored->access == "restricted" ? "private, max-age=0, must-revalidate"
-                                                            : "public, max-age=0, must-revalidate");
-    if (!write && etag_matches(req.header("if-none-match"), stored->etag)) {
-        r.status = 304;
-        return r;
-    }
     r.status = 200;
-    r.set("Content-Type", abbreviated ? "application/vnd.npm.install-v1+json" : "application/json");
-    r.body = stored->body;
+    // The internal locations set Content-Type, Cache-Control (no-store for
+    // ?write=true, private for restricted packages) and Vary.
+    r.set("X-Accel-Redirect", std::string{"/-/internal/docs/"} + (write ? "write/" : "") + path);
     return r;
 }
 
-// GET /{pkg}/{version}: one version manifest, by version or dist-tag.
+// GET /{pkg}/{version}: one version manifest, by version or dist-tag, built
+// from the rows as the full document has it.
 http::Response show_version(const http::Request& req, Context& ctx) {
     const auto name = model::PackageName::parse(req.param("pkg"));
     const auto& wanted = req.param("version");
     // SPEC §3: stable, test, nightly and vX.Y.Z are redirects to tarballs.
     if (auto redirect = follow_channel(req, ctx, name, wanted)) return std::move(*redirect);
-    const auto stored = storage::PackumentRepo{ctx.db}.find(name.str(), false);
-    if (!stored) throw not_found("package \"" + name.str() + "\" not found");
-    require_read_access(req, ctx, stored->package_id, stored->access, name.str());
-    rapidjson::Document doc;
-    if (!render::parse_json(doc, stored->body))
-        throw std::runtime_error("stored packument is not JSON");
-    std::string version{render::string_member(doc["dist-tags"], wanted)};
-    if (version.empty()) version = wanted;
-    const auto& versions = doc["versions"];
-    const auto it =
-        versions.FindMember(rapidjson::Value{rapidjson::StringRef(version.data(), version.size())});
-    if (it == versions.MemberEnd()) {
+    const auto pkg = storage::PackageRepo{ctx.db}.find(name.str());
+    if (!pkg || !pkg->unpublished.empty())
+        throw not_found("package \"" + name.str() + "\" not found");
+    require_read_access(req, ctx, pkg->id, pkg->access, name.str());
+    std::string version = wanted;
+    for (const auto& t : storage::TagRepo{ctx.db}.list(pkg->id)) {
+        if (t.tag == wanted) version = t.version;
+    }
+    const auto v = storage::VersionRepo{ctx.db}.find(pkg->id, version);
+    if (!v || !v->unpublished_at.empty()) {
         throw not_found("version or tag \"" + wanted + "\" of \"" + name.str() + "\" not found");
     }
-    render::JsonWriter w;
-    w.value(it->value);
-    auto r = http::json(200, w.str());
-    r.set("Cache-Control", stored->access == "restricted" ? "private, max-age=0, must-revalidate"
-                                                          : "public, max-age=0, must-revalidate");
-
+    render::PackumentInput in;
+    in.package = *pkg;
+    in.owners = storage::PackageRepo{ctx.db}.list_owners(pkg->id);
+    in.public_url = ctx.config.public_url;
+    auto r = http::json(200, render::version_json(in, *v));
+    r.set("Cache-Control", pkg->access == "restricted" ? "private, max-age=0, must-revalidate"
+                                                       : "public, max-age=0, must-revalidate");
     return r;
 }
 
@@ -120,7 +118,12 @@ http::Response publish(const http::Request& req, Context& ctx) {
     const auto who = require_caller(req, ctx);
     // Without attachment data it is a metadata change to a package the caller
     // can see; otherwise the publish parser says what is missing.
-    if (!is_publish_body(req.body)) {
+    const bool publishing = is_publish_body(req.body);
+    // The route takes whole documents (npm deprecate PUTs one back); a
+    // publish is held to max_body_bytes.
+    if (publishing && req.body.size() > ctx.config.max_body_bytes)
+        throw payload_too_large("the request body is larger than this registry accepts");
+    if (!publishing) {
         const auto pkg = storage::PackageRepo{ctx.db}.find(name.str());
         if (pkg && services::can_read(ctx.db, who, pkg->id, pkg->access)) {
             return update_package(req, ctx, name, who);

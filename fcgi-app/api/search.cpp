@@ -33,12 +33,14 @@ const rapidjson::Value* member(const rapidjson::Value& v, const char* key) {
     return it == v.MemberEnd() ? nullptr : &it->value;
 }
 
-void write_people(render::JsonWriter& w, const rapidjson::Value* list) {
+void write_people(render::JsonWriter& w, std::string_view names) {
     w.begin_array();
-    if (list && list->IsArray()) {
-        for (const auto& m : list->GetArray()) {
-            w.begin_object().field("username", render::string_member(m, "name")).end_object();
-        }
+    while (!names.empty()) {
+        const auto space = names.find(' ');
+        const auto name = names.substr(0, space);
+        if (!name.empty()) w.begin_object().field("username", name).end_object();
+        if (space == std::string_view::npos) break;
+        names.remove_prefix(space + 1);
     }
     w.end_array();
 }
@@ -51,15 +53,8 @@ std::string_view url_of(const rapidjson::Value* v) {
 
 void write_object(render::JsonWriter& w, const storage::SearchHit& hit, double score) {
     rapidjson::Document doc;
-    if (!render::parse_json(doc, hit.packument) || !doc.IsObject()) return;
-    const auto* tags = member(doc, "dist-tags");
-    const auto latest = tags ? render::string_member(*tags, "latest") : std::string_view{};
-    const rapidjson::Value* version = nullptr;
-    if (const auto* versions = member(doc, "versions"); versions && !latest.empty()) {
-        const auto it = versions->FindMember(
-            rapidjson::Value{rapidjson::StringRef(latest.data(), latest.size())});
-        if (it != versions->MemberEnd()) version = &it->value;
-    }
+    if (!render::parse_json(doc, hit.latest_manifest) || !doc.IsObject()) doc.SetObject();
+    const std::string_view latest = hit.latest;
     w.begin_object().key("package").begin_object();
     w.field("name", hit.name)
         .field("scope",
@@ -78,12 +73,11 @@ void write_object(render::JsonWriter& w, const storage::SearchHit& hit, double s
     if (const auto b = url_of(member(doc, "bugs")); !b.empty()) w.field("bugs", b);
     w.end_object();
     if (const auto* a = member(doc, "author"); a && a->IsObject()) w.key("author").value(*a);
-    if (const auto* u = version ? member(*version, "_npmUser") : nullptr; u && u->IsObject()) {
-        w.key("publisher").begin_object().field("username", render::string_member(*u, "name"));
-        w.end_object();
+    if (!hit.publisher.empty()) {
+        w.key("publisher").begin_object().field("username", hit.publisher).end_object();
     }
     w.key("maintainers");  // must be an array: npm maps over it (protocol §18)
-    write_people(w, member(doc, "maintainers"));
+    write_people(w, hit.maintainers);
     w.end_object();
     w.key("score").begin_object().key("final").number(score);
     w.key("detail").begin_object().key("quality").integer(1).key("popularity").integer(1);

@@ -4,6 +4,7 @@
 #include "error.hpp"
 #include "model/package_name.hpp"
 #include "model/semver.hpp"
+#include "services/documents.hpp"
 #include "storage/db.hpp"
 #include "storage/package_repo.hpp"
 #include "storage/tarball_store.hpp"
@@ -33,7 +34,7 @@ http::Response download_tarball(const http::Request& req, Context& ctx) {
         throw not_found("no tarball " + file + " for " + name.str());
 
     http::Response r;
-    if (v->tarball_key.empty()) {  // a version registered by link (SPEC §3)
+    if (v->tarball_key.empty()) {  // registered by link, with link_keep_copy = false (SPEC §3)
         r.status = 302;
         r.set("Location", v->tarball_url);
         return r;
@@ -43,6 +44,9 @@ http::Response download_tarball(const http::Request& req, Context& ctx) {
     // Restricted tarballs go out through a location that says "private", so
     // no shared cache keeps a copy for others.
     r.set("X-Accel-Redirect", ctx.tarballs.accel_uri(v->tarball_key, pkg->access == "public"));
+    // From the next download on, nginx sends a public tarball by itself.
+    if (pkg->access == "public" && req.header("authorization").empty())
+        services::Documents{ctx.config}.expose_tarball(ctx.db, name.str(), version, file);
 
     return r;
 }

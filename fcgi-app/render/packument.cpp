@@ -52,9 +52,9 @@ std::string_view name_of(const rapidjson::Value::ConstMemberIterator& m) {
 void write_dist(JsonWriter& w, const PackumentInput& in, const storage::VersionRow& v) {
     w.key("dist").begin_object();
     w.field("shasum", v.shasum).field("integrity", v.integrity);
-    w.field("tarball", v.tarball_url.empty()
-                           ? tarball_url(in.public_url, in.package.name, v.version)
-                           : v.tarball_url);
+    // Always the registry's own URL (npm 12 refuses others by default): a
+    // version registered by link is sent from its copy or redirected to it.
+    w.field("tarball", tarball_url(in.public_url, in.package.name, v.version));
     w.end_object();
 }
 
@@ -145,50 +145,99 @@ std::string version_json(const PackumentInput& in, const storage::VersionRow& v)
     return w.str();
 }
 
-Packument build_packument(const PackumentInput& in) {
+namespace {
+
+// "text" as a JSON string.
+std::string quoted(std::string_view text) {
+    JsonWriter w;
+    w.string(text);
+    return w.str();
+}
+
+// The members of an object written by w, without its braces.
+std::string members_of(const JsonWriter& w) {
+    auto s = w.str();
+    return s.substr(1, s.size() - 2);
+}
+
+}  // namespace
+
+const storage::VersionRow* latest_version(const PackumentInput& in) { return latest_of(in); }
+
+std::string full_head(const PackumentInput& in, const storage::VersionRow* latest) {
     const auto& pkg = in.package;
-    const auto* latest = latest_of(in);
     rapidjson::Document latest_manifest;
     const bool have_latest =
         latest && parse_json(latest_manifest, latest->manifest) && latest_manifest.IsObject();
-
-    JsonWriter full;
-    full.begin_object();
-    full.field("_id", pkg.name)
-        .field("_rev", package_rev(pkg.name, pkg.rev))
-        .field("name", pkg.name);
+    JsonWriter w;
+    w.begin_object();
+    w.field("_id", pkg.name).field("_rev", package_rev(pkg.name, pkg.rev)).field("name", pkg.name);
     if (have_latest) {
         for (auto it = latest_manifest.MemberBegin(); it != latest_manifest.MemberEnd(); ++it) {
-            if (contains(kHoisted, name_of(it))) full.key(name_of(it)).value(it->value);
+            if (contains(kHoisted, name_of(it))) w.key(name_of(it)).value(it->value);
         }
     }
-    write_tags(full, in);
-    full.key("versions").begin_object();
-    for (const auto& v : in.versions) full.key(v.version).raw(version_json(in, v));
-    full.end_object();
-    full.key("time").begin_object().field("created", pkg.created).field("modified", pkg.modified);
-    for (const auto& v : in.versions) full.field(v.version, v.published_at);
-    full.end_object();
-    write_maintainers(full, in);
-    full.key("users").begin_object();
-    for (const auto& u : in.starred_by) full.key(u).boolean(true);
-    full.end_object();
-    full.field("readme", pkg.readme);
-    full.end_object();
+    write_tags(w, in);
+    w.end_object();
+    return "{" + members_of(w) + ",\"versions\":{";
+}
 
-    JsonWriter abbrev;
-    abbrev.begin_object().field("name", pkg.name).field("modified", pkg.modified);
-    write_tags(abbrev, in);
-    abbrev.key("versions").begin_object();
-    for (const auto& v : in.versions) {
-        abbrev.key(v.version);
-        write_abbreviated_version(abbrev, in, v);
-    }
-    abbrev.end_object().end_object();
+std::string full_version(const PackumentInput& in, const storage::VersionRow& v, bool first) {
+    return (first ? "" : ",") + quoted(v.version) + ":" + version_json(in, v);
+}
 
+std::string full_middle(const PackumentInput& in) {
+    JsonWriter w;
+    w.begin_object().field("created", in.package.created).field("modified", in.package.modified);
+    w.end_object();
+    return "},\"time\":{" + members_of(w);
+}
+
+std::string time_entry(const storage::VersionRow& v) {
+    return "," + quoted(v.version) + ":" + quoted(v.published_at);
+}
+
+std::string full_tail(const PackumentInput& in) {
+    JsonWriter w;
+    w.begin_object();
+    write_maintainers(w, in);
+    w.key("users").begin_object();
+    for (const auto& u : in.starred_by) w.key(u).boolean(true);
+    w.end_object();
+    w.field("readme", in.package.readme);
+    w.end_object();
+    return "}," + members_of(w) + "}";
+}
+
+std::string abbreviated_head(const PackumentInput& in) {
+    JsonWriter w;
+    w.begin_object().field("name", in.package.name).field("modified", in.package.modified);
+    write_tags(w, in);
+    w.end_object();
+    return "{" + members_of(w) + ",\"versions\":{";
+}
+
+std::string abbreviated_version(const PackumentInput& in, const storage::VersionRow& v,
+                                bool first) {
+    JsonWriter w;
+    write_abbreviated_version(w, in, v);
+    return (first ? "" : ",") + quoted(v.version) + ":" + w.str();
+}
+
+Packument build_packument(const PackumentInput& in) {
     Packument p;
-    p.full = full.str();
-    p.abbreviated = abbrev.str();
+    p.full = full_head(in, latest_of(in));
+    p.abbreviated = abbreviated_head(in);
+    bool first = true;
+    for (const auto& v : in.versions) {
+        p.full += full_version(in, v, first);
+        p.abbreviated += abbreviated_version(in, v, first);
+        first = false;
+    }
+    p.full += full_middle(in);
+    for (const auto& v : in.versions) p.full += time_entry(v);
+    p.full += full_tail(in);
+    p.abbreviated += kAbbreviatedTail;
     p.full_etag = etag('f', p.full);
     p.abbreviated_etag = etag('a', p.abbreviated);
     return p;

@@ -4,6 +4,7 @@
 // abbreviated "corgi" (pnpm, npm outdated) with only what installers read.
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "storage/package_repo.hpp"
@@ -35,6 +36,21 @@ struct Packument {
 // The canonical tarball URL (protocol §10): BASE/@scope/name/-/name-V.tgz.
 [[nodiscard]] std::string tarball_url(const std::string& public_url, const std::string& name,
                                       const std::string& version);
+
+// The documents in sections (storage/doc_file): the fixed ones around the
+// chains of versions and times, and one chain piece per version (with its
+// leading comma unless it is the first).
+[[nodiscard]] const storage::VersionRow* latest_version(const PackumentInput& in);
+[[nodiscard]] std::string full_head(const PackumentInput& in, const storage::VersionRow* latest);
+[[nodiscard]] std::string full_version(const PackumentInput& in, const storage::VersionRow& v,
+                                       bool first);
+[[nodiscard]] std::string full_middle(const PackumentInput& in);
+[[nodiscard]] std::string time_entry(const storage::VersionRow& v);
+[[nodiscard]] std::string full_tail(const PackumentInput& in);
+[[nodiscard]] std::string abbreviated_head(const PackumentInput& in);
+[[nodiscard]] std::string abbreviated_version(const PackumentInput& in,
+                                              const storage::VersionRow& v, bool first);
+inline constexpr std::string_view kAbbreviatedTail = "}}";
 
 // The manifest of one version as it appears in the full document.
 [[nodiscard]] std::string version_json(const PackumentInput& in, const storage::VersionRow& v);

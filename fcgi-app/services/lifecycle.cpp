@@ -11,7 +11,6 @@
 #include "render/packument.hpp"
 #include "services/access.hpp"
 #include "services/package_write.hpp"
-#include "services/packument.hpp"
 #include "storage/db.hpp"
 #include "storage/package_repo.hpp"
 #include "storage/tarball_store.hpp"

@@ -2,7 +2,7 @@
 // One write to one package, shared by the lifecycle and project services:
 // the package row locked until commit or rollback, the caller's rights
 // checked in a fixed order, and on commit the rev bumped, the change logged
-// and the packument rebuilt (SPEC §2, §5).
+// and the documents rebuilt (SPEC §2, §5; services/documents).
 
 #include <string_view>
 
@@ -12,7 +12,7 @@
 #include "render/packument.hpp"
 #include "services/access.hpp"
 #include "services/auth.hpp"
-#include "services/packument.hpp"
+#include "services/documents.hpp"
 #include "storage/db.hpp"
 #include "storage/package_repo.hpp"
 #include "storage/version_repo.hpp"
@@ -24,7 +24,13 @@ class PackageWrite {
   public:
     PackageWrite(storage::Db& db, const Config& config, const Principal& who,
                  const model::PackageName& name)
-        : db_{db}, config_{config}, who_{who}, name_{name}, tx_{db} {
+        : db_{db},
+          config_{config},
+          who_{who},
+          name_{name},
+          docs_{config},
+          doc_{docs_, name.str()},
+          tx_{db} {
         auto p = storage::PackageRepo{db}.find(name.str(), true);
         if (!p || !p->unpublished.empty())
             throw not_found("package \"" + name.str() + "\" not found");
@@ -70,20 +76,30 @@ class PackageWrite {
 
     const storage::PackageRow& pkg() const { return pkg_; }
 
-    // Bump the rev, log, rebuild, commit.
+    // Bump the rev, log, build the documents aside, commit, put them up.
     void commit(std::string_view kind, std::string_view detail_json) {
         storage::PackageRepo{db_}.bump(pkg_.id);
         storage::ChangeRepo{db_}.append({pkg_.id, pkg_.name, std::string{kind}, who_.user_id,
                                          who_.name, std::string{detail_json}});
-        rebuild_packument(db_, config_, pkg_.id, pkg_.name.c_str());
+        doc_.prepare(db_, document_change(kind));
         tx_.commit();
+        doc_.publish();
     }
 
   private:
+    // Changes that rewrite or remove version entries rebuild the documents
+    // whole; the others (tags, stars, access, tokens, links) keep their chains.
+    static DocChange document_change(std::string_view kind) {
+        return kind == "deprecate" || kind == "unpublish" || kind == "owner" ? DocChange::Everything
+                                                                             : DocChange::Meta;
+    }
+
     storage::Db& db_;
     const Config& config_;
     const Principal& who_;
     const model::PackageName& name_;
+    Documents docs_;
+    Documents::Write doc_;  // the package's lock, taken before the transaction
     storage::Transaction tx_;
     storage::PackageRow pkg_;
 };

@@ -39,6 +39,8 @@ Minted create_project(storage::Db& db, const Config& config, const Principal& wh
     require_write(who);
     if (who.token_kind == "project")
         throw forbidden("a project token cannot create projects; use a user token");
+    const Documents docs{config};
+    Documents::Write doc{docs, name.str()};
     storage::Transaction tx{db};
     storage::PackageRepo packages{db};
     if (const auto existing = packages.find(name.str())) {
@@ -54,9 +56,10 @@ Minted create_project(storage::Db& db, const Config& config, const Principal& wh
     if (!id) throw conflict("the project \"" + name.str() + "\" exists already");
     packages.add_owner(*id, who.user_id);
     storage::ChangeRepo{db}.append({*id, name.str(), "create", who.user_id, who.name, "{}"});
-    rebuild_packument(db, config, *id, name.str().c_str());
     auto minted = mint_project_token(db, who, *id);
+    doc.prepare(db, DocChange::Meta);
     tx.commit();
+    doc.publish();
     return minted;
 }
 

@@ -6,9 +6,9 @@
 #include "model/semver.hpp"
 #include "render/json.hpp"
 #include "services/access.hpp"
+#include "services/documents.hpp"
 #include "services/gates.hpp"
 #include "services/manifest_rules.hpp"
-#include "services/packument.hpp"
 #include "services/readme.hpp"
 #include "services/scopes.hpp"
 #include "services/tarball_contents.hpp"
@@ -109,6 +109,8 @@ PublishOutcome record(storage::Db& db, const Config& config, const Principal& wh
     // Every way a version comes to exist passes here: no build metadata, ever
     // (review M7: "1.0.0+x" would install as an unpublished 1.0.0).
     (void)model::parse_publish_version(in.version);
+    const Documents docs{config};
+    Documents::Write doc{docs, in.name.str()};  // before the transaction (services/documents)
     storage::Transaction tx{db};
     bool created = false;
     const auto pkg = lock_or_create(db, who, in, created);
@@ -166,9 +168,10 @@ PublishOutcome record(storage::Db& db, const Config& config, const Principal& wh
     }
     storage::ChangeRepo{db}.append(
         {pkg.id, in.name.str(), "publish", who.user_id, who.name, change_detail(in)});
-    rebuild_packument(db, config, pkg.id, in.name.str().c_str());
+    doc.prepare(db, DocChange::Appended, in.version);
     committing = true;
     tx.commit();
+    doc.publish();
     return PublishOutcome::Created;
 }
 
@@ -267,10 +270,11 @@ std::string manifest_from_tarball(const Config& config, std::string_view tarball
     for (auto it = pkg.MemberBegin(); it != pkg.MemberEnd(); ++it) {
         const std::string_view key{it->name.GetString(), it->name.GetStringLength()};
         if (key == "readme" || key.starts_with("_") || key == "dist" || key == "hasInstallScript" ||
-            key == "bundledDependencies" || key == "deprecated" || key == "maintainers" ||
-            derived.HasMember(it->name)) {
+            key == "bundledDependencies" || key == "deprecated" || key == "maintainers") {
             continue;
         }
+        // Scripts merge both: the install hooks from the derivation (which
+        // has "scripts" whenever the package has one), the others as written.
         if (key == "scripts" && it->value.IsObject()) {
             w.key(key).begin_object();
             for (auto s = it->value.MemberBegin(); s != it->value.MemberEnd(); ++s) {
@@ -288,6 +292,7 @@ std::string manifest_from_tarball(const Config& config, std::string_view tarball
             w.end_object();
             continue;
         }
+        if (derived.HasMember(it->name)) continue;
         w.key(key).value(it->value);
     }
     for (auto it = derived.MemberBegin(); it != derived.MemberEnd(); ++it) {

@@ -64,8 +64,14 @@ constexpr const char* kListOwners =
     " WHERE o.package_id = ? AND o.permission = 'write' ORDER BY o.created_at, u.id";
 // Exact name first, then FULLTEXT relevance; only public, live packages.
 constexpr const char* kSearch =
-    "SELECT p.name, p.description, p.modified_at, k.full_json FROM packages p"
-    " JOIN packuments k ON k.package_id = p.id"
+    "SELECT p.name, p.description, p.modified_at, v.version, v.manifest, pu.name,"
+    " (SELECT GROUP_CONCAT(ou.name ORDER BY o.created_at, ou.id SEPARATOR ' ')"
+    "  FROM package_owners o JOIN users ou ON ou.id = o.user_id"
+    "  WHERE o.package_id = p.id AND o.permission = 'write' AND ou.name <> '')"
+    " FROM packages p"
+    " LEFT JOIN dist_tags t ON t.package_id = p.id AND t.tag = 'latest'"
+    " LEFT JOIN versions v ON v.id = t.version_id"
+    " LEFT JOIN users pu ON pu.id = v.published_by"
     " WHERE p.unpublished_at IS NULL AND (p.access = 'public' OR p.id = ? OR EXISTS (SELECT 1"
     " FROM package_owners o WHERE o.package_id = p.id AND o.user_id = ?))"
     " AND (p.name = ? OR MATCH (p.search_name, p.description, p.keywords) AGAINST (? IN BOOLEAN "
@@ -240,8 +246,10 @@ std::vector<SearchHit> PackageRepo::search(std::string_view text, std::string_vi
     st->setInt(8, from);
     const auto rs = query(*st);
     std::vector<SearchHit> out;
-    while (rs->next())
-        out.push_back({str(*rs, 1), str(*rs, 2), iso_time(str(*rs, 3)), str(*rs, 4)});
+    while (rs->next()) {
+        out.push_back({str(*rs, 1), str(*rs, 2), iso_time(str(*rs, 3)), str(*rs, 4), str(*rs, 5),
+                       str(*rs, 6), str(*rs, 7)});
+    }
     return out;
 }
 

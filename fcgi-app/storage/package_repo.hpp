@@ -48,7 +48,10 @@ struct SearchHit {
     std::string name;
     std::string description;
     std::string modified;
-    std::string packument;  // the stored full document, for version/keywords/links
+    std::string latest;           // the version dist-tags.latest names
+    std::string latest_manifest;  // its manifest, for keywords and links
+    std::string publisher;        // who published it
+    std::string maintainers;      // owners' npm names, space-separated
 };
 
 // Free text as a MySQL boolean FULLTEXT query: "Left-pad util" → "left* pad* util*"

@@ -14,6 +14,17 @@ constexpr const char* kColumns =
     "v.tarball_url,"
     " v.published_at, v.deprecated, v.unpublished_at, u.name, u.email, v.readme, v.readme_html"
     " FROM versions v LEFT JOIN users u ON u.id = v.published_by ";
+// The same without the READMEs (up to 64 KiB each), for building documents.
+constexpr const char* kDocumentColumns =
+    "SELECT v.id, v.version, v.manifest, v.shasum, v.integrity, v.size, v.tarball_key, "
+    "v.tarball_url,"
+    " v.published_at, v.deprecated, v.unpublished_at, u.name, u.email, NULL, NULL"
+    " FROM versions v LEFT JOIN users u ON u.id = v.published_by ";
+constexpr const char* kNewestSuffix =
+    "WHERE v.package_id = ? AND v.unpublished_at IS NULL ORDER BY v.published_at DESC, v.id DESC"
+    " LIMIT 1";
+constexpr const char* kCountLive =
+    "SELECT COUNT(*) FROM versions WHERE package_id = ? AND unpublished_at IS NULL";
 constexpr const char* kFindSuffix = "WHERE v.package_id = ? AND v.version = ?";
 constexpr const char* kListSuffix =
     "WHERE v.package_id = ? AND v.unpublished_at IS NULL ORDER BY v.published_at, v.id";
@@ -46,17 +57,6 @@ constexpr const char* kSaveTag =
 constexpr const char* kListTags =
     "SELECT t.tag, v.version FROM dist_tags t JOIN versions v ON v.id = t.version_id"
     " WHERE t.package_id = ? AND v.unpublished_at IS NULL ORDER BY t.tag";
-constexpr const char* kSavePackument =
-    "INSERT INTO packuments (package_id, full_json, full_etag, abbrev_json, abbrev_etag)"
-    " VALUES (?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE full_json = VALUES(full_json),"
-    " full_etag = VALUES(full_etag), abbrev_json = VALUES(abbrev_json),"
-    " abbrev_etag = VALUES(abbrev_etag), built_at = NOW(3)";
-constexpr const char* kFindFull =
-    "SELECT p.id, p.access, k.full_json, k.full_etag FROM packages p"
-    " JOIN packuments k ON k.package_id = p.id WHERE p.name = ? AND p.unpublished_at IS NULL";
-constexpr const char* kFindAbbrev =
-    "SELECT p.id, p.access, k.abbrev_json, k.abbrev_etag FROM packages p"
-    " JOIN packuments k ON k.package_id = p.id WHERE p.name = ? AND p.unpublished_at IS NULL";
 constexpr const char* kAppendChange =
     "INSERT INTO changes (package_id, package_name, kind, actor_user_id, actor_name, detail)"
     " VALUES (?, ?, ?, ?, ?, ?)";
@@ -124,6 +124,30 @@ std::vector<VersionRow> VersionRepo::list(std::uint64_t package_id) const {
     std::vector<VersionRow> out;
     while (rs->next()) out.push_back(read_version(*rs));
     return out;
+}
+
+std::vector<VersionRow> VersionRepo::list_for_document(std::uint64_t package_id) const {
+    const auto st = db_.prepare((std::string{kDocumentColumns} + kListSuffix).c_str());
+    st->setUInt64(1, package_id);
+    const auto rs = query(*st);
+    std::vector<VersionRow> out;
+    while (rs->next()) out.push_back(read_version(*rs));
+    return out;
+}
+
+std::optional<VersionRow> VersionRepo::newest_live(std::uint64_t package_id) const {
+    const auto st = db_.prepare((std::string{kDocumentColumns} + kNewestSuffix).c_str());
+    st->setUInt64(1, package_id);
+    const auto rs = query(*st);
+    if (!rs->next()) return std::nullopt;
+    return read_version(*rs);
+}
+
+std::uint64_t VersionRepo::count_live(std::uint64_t package_id) const {
+    const auto st = db_.prepare(kCountLive);
+    st->setUInt64(1, package_id);
+    const auto rs = query(*st);
+    return rs->next() ? rs->getUInt64(1) : 0;
 }
 
 std::vector<VersionRow> VersionRepo::list_all(std::uint64_t package_id) const {
@@ -203,26 +227,6 @@ std::vector<TagRow> TagRepo::list(std::uint64_t package_id) const {
     std::vector<TagRow> out;
     while (rs->next()) out.push_back({str(*rs, 1), str(*rs, 2)});
     return out;
-}
-
-void PackumentRepo::save(std::uint64_t package_id, std::string_view full,
-                         std::string_view full_etag, std::string_view abbrev,
-                         std::string_view abbrev_etag) {
-    const auto st = db_.prepare(kSavePackument);
-    st->setUInt64(1, package_id);
-    st->setString(2, std::string{full});
-    st->setString(3, std::string{full_etag});
-    st->setString(4, std::string{abbrev});
-    st->setString(5, std::string{abbrev_etag});
-    st->executeUpdate();
-}
-
-std::optional<StoredPackument> PackumentRepo::find(std::string_view name, bool abbreviated) const {
-    const auto st = db_.prepare(abbreviated ? kFindAbbrev : kFindFull);
-    st->setString(1, std::string{name});
-    const auto rs = query(*st);
-    if (!rs->next()) return std::nullopt;
-    return StoredPackument{rs->getUInt64(1), str(*rs, 2), str(*rs, 3), str(*rs, 4)};
 }
 
 void ChangeRepo::append(const Change& c) {

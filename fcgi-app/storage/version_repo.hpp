@@ -1,7 +1,7 @@
 #pragma once
 // Versions (with tombstones: an unpublished version keeps its row forever,
 // so the same name@version can never point at other bytes, SPEC §5),
-// their dist-tags, the stored packument bytes and the change log.
+// their dist-tags and the change log.
 
 #include <cstdint>
 #include <optional>
@@ -57,6 +57,11 @@ class VersionRepo {
                                                  std::string_view version) const;
     // Live versions only, oldest first.
     [[nodiscard]] std::vector<VersionRow> list(std::uint64_t package_id) const;
+    // Live versions without their READMEs, oldest first: what documents are built from.
+    [[nodiscard]] std::vector<VersionRow> list_for_document(std::uint64_t package_id) const;
+    // The last of list_for_document, and how many it lists.
+    [[nodiscard]] std::optional<VersionRow> newest_live(std::uint64_t package_id) const;
+    [[nodiscard]] std::uint64_t count_live(std::uint64_t package_id) const;
     // Every version ever published, tombstones included.
     [[nodiscard]] std::vector<VersionRow> list_all(std::uint64_t package_id) const;
     void save_deprecated(std::uint64_t version_id, std::string_view message);  // empty: remove
@@ -84,26 +89,6 @@ class TagRepo {
     bool remove(std::uint64_t package_id, std::string_view tag);
     void remove_all(std::uint64_t package_id);
     [[nodiscard]] std::vector<TagRow> list(std::uint64_t package_id) const;
-
-  private:
-    Db& db_;
-};
-
-struct StoredPackument {
-    std::uint64_t package_id = 0;
-    std::string access;
-    std::string body;
-    std::string etag;
-};
-
-class PackumentRepo {
-  public:
-    explicit PackumentRepo(Db& db) : db_{db} {}
-    void save(std::uint64_t package_id, std::string_view full, std::string_view full_etag,
-              std::string_view abbrev, std::string_view abbrev_etag);
-    // One representation of a live package, by name: the hot read path.
-    [[nodiscard]] std::optional<StoredPackument> find(std::string_view name,
-                                                      bool abbreviated) const;
 
   private:
     Db& db_;

@@ -39,7 +39,7 @@ describe('deploy/install', () => {
   test('the service runs socket-activated as its own user with a read-only system', async () => {
     const unit = await readFile(path.join(stage, 'etc/systemd/system/depot.service'), 'utf8');
     for (const line of ['StandardInput=socket', 'User=depot', 'ProtectSystem=strict',
-      'ReadWritePaths=/var/lib/depot/tarballs', 'KillSignal=SIGTERM']) {
+      'ReadWritePaths=/var/lib/depot/tarballs /var/lib/depot/documents', 'KillSignal=SIGTERM']) {
       assert.ok(unit.includes(line), line);
     }
     const conf = await readFile(path.join(stage, 'etc/depot/depot.conf'), 'utf8');
@@ -64,7 +64,8 @@ http { include ${stage}/etc/nginx/sites-available/depot; }\n`);
     const text = await readFile(site, 'utf8');
     assert.match(text, /fastcgi_pass depot_fcgi;/);
     assert.match(text, /server unix:\/run\/depot\/fcgi\.sock;/);
-    assert.match(text, /client_max_body_size 64M;/);
+    // The larger of max_body_bytes (64M) and max_document_bytes (100M) + 1M.
+    assert.match(text, /client_max_body_size 105906176;/);
     assert.ok(!/\$request_uri\s+\$status/.test(text));
     await writeFile(site, text.replaceAll('/etc/nginx/snippets/', `${stage}/etc/nginx/snippets/`)
       .replaceAll('/var/log/nginx/', `${stage}/`));

@@ -35,7 +35,8 @@ describe('versions registered by link', () => {
   let pt;
 
   before(async () => {
-    stack = await Stack.start({ extraConf: 'link_allow_private = true\nlink_max_bytes = 64K' });
+    // link_keep_copy = false: depot's tarball URL redirects to the link.
+    stack = await Stack.start({ extraConf: 'link_allow_private = true\nlink_max_bytes = 64K\nlink_keep_copy = false' });
     const mk = async (name, version) => pack(await makePackage(path.join(stack.dir, 'links'), { name, version }));
     files = {
       '/good.tgz': await mk('link-pkg', '1.0.0'),
@@ -59,12 +60,13 @@ describe('versions registered by link', () => {
   const register = (version, link) => stack.curl(`/link-pkg/v${version}`, { method: 'POST',
     headers: { ...form, authorization: `Bearer ${pt}` }, data: `link=${encodeURIComponent(link)}` });
 
-  test('a good link becomes a version whose dist points at the link and matches its bytes', async () => {
+  test('a good link becomes a version whose depot URL redirects to the link and matches its bytes', async () => {
     const r = await register('1.0.0', `${web.base}/good.tgz`);
     assert.equal(r.status, 200, r.body);
     const doc = JSON.parse((await stack.curl('/link-pkg', { headers: { accept: 'application/json' } })).body);
     const dist = doc.versions['1.0.0'].dist;
-    assert.equal(dist.tarball, `${web.base}/good.tgz`);
+    // Always the registry's own origin (npm 12 refuses others by default).
+    assert.equal(dist.tarball, `${stack.url}/link-pkg/-/link-pkg-1.0.0.tgz`);
     assert.equal(dist.shasum, createHash('sha1').update(files['/good.tgz']).digest('hex'));
     assert.equal(dist.integrity, `sha512-${createHash('sha512').update(files['/good.tgz']).digest('base64')}`);
     assert.equal(doc['dist-tags'].latest, '1.0.0');
@@ -158,12 +160,12 @@ describe('links to private addresses', () => {
   });
 });
 
-describe('links with link_keep_copy', () => {
+describe('links kept as copies (the default)', () => {
   let stack;
   let web;
   let bytes;
   before(async () => {
-    stack = await Stack.start({ extraConf: 'link_allow_private = true\nlink_keep_copy = true' });
+    stack = await Stack.start({ extraConf: 'link_allow_private = true' });
     bytes = await pack(await makePackage(path.join(stack.dir, 'keep'), { name: 'kept-pkg', version: '1.0.0' }));
     web = await serve({ '/kept.tgz': bytes });
   });

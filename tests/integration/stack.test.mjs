@@ -20,7 +20,7 @@ async function newestMigration() {
 describe('the running stack', () => {
   let stack;
   // One worker, so the reconnect test exercises the very connection that went stale.
-  before(async () => { stack = await Stack.start({ workers: 1, maxBody: '64K' }); });
+  before(async () => { stack = await Stack.start({ workers: 1, maxBody: '64K', extraConf: 'max_document_bytes = 64K' }); });
   after(async () => { await stack?.stop(); });
 
   test('npm ping succeeds against depot over HTTPS with the stack CA', async () => {
@@ -86,7 +86,8 @@ describe('the running stack', () => {
   });
 
   test('a body over the configured limit is 413 with a JSON error', async () => {
-    const big = 'x'.repeat(70 * 1024);
+    // PUT /{pkg} takes a whole document back: max_document_bytes + 1M.
+    const big = 'x'.repeat(1200 * 1024);
     const r = await stack.curl('/some-package', { method: 'PUT', data: big,
       headers: { 'content-type': 'application/json' } });
     assert.equal(r.status, 413);
