@@ -214,6 +214,10 @@ describe('packuments as files nginx sends', () => {
     stack.url = `https://localhost:${port}`;
     assert.equal((await read('url-pkg')).doc.versions['1.0.0'].dist.tarball, `https://localhost:${port}/url-pkg/-/url-pkg-1.0.0.tgz`);
     await install('host');
+    // A path prefix (behind a proxy that strips it): the documents follow too.
+    await restart({ DEPOT_EXTRA_CONF: `${stack.env.DEPOT_EXTRA_CONF}\npublic_url = https://localhost:${port}/npm` });
+    assert.equal((await read('url-pkg', { accept: corgi })).doc.versions['1.0.0'].dist.tarball,
+      `https://localhost:${port}/npm/url-pkg/-/url-pkg-1.0.0.tgz`);
   });
 });
 
