@@ -43,8 +43,14 @@ nginx_limits() {
         BASIC_RATE "${DEPOT_NGINX_BASIC_RATE:-50r/s}" BASIC_BURST "${DEPOT_NGINX_BASIC_BURST:-500}"
 }
 
+# A live process: a killed one not yet reaped (a zombie) is not.
 pid_alive() {
-    [ -s "$1" ] && kill -0 "$(cat "$1")" 2> /dev/null
+    local pid state
+    [ -s "$1" ] || return 1
+    pid=$(cat "$1")
+    kill -0 "$pid" 2> /dev/null || return 1
+    state=$(sed 's/.*) //' "/proc/$pid/stat" 2> /dev/null | cut -d' ' -f1)
+    [ -n "$state" ] && [ "$state" != Z ]
 }
 
 # stop_pid PIDFILE NAME SECONDS: SIGTERM, wait, then SIGKILL.
@@ -54,7 +60,7 @@ stop_pid() {
     pid=$(cat "$file")
     kill -TERM "$pid" 2> /dev/null || true
     for ((i = 0; i < secs * 10; i++)); do
-        kill -0 "$pid" 2> /dev/null || { rm -f "$file"; return 0; }
+        pid_alive "$file" || { rm -f "$file"; return 0; }
         sleep 0.1
     done
     echo "$name ($pid) did not stop in ${secs}s; killing it" >&2

@@ -10,6 +10,8 @@
 #include <thread>
 #include <vector>
 
+#include "model/cidr.hpp"
+
 extern char** environ;
 
 namespace depot {
@@ -124,6 +126,28 @@ const std::vector<Key>& keys() {
         {"listen",
          [](Config& c, const std::string& k, const std::string& v) {
              c.listen = v == "fd:0" ? v : require_absolute_path(k, v, false);
+         }},
+        {"metrics_allow",
+         [](Config& c, const std::string& k, const std::string& v) {
+             c.metrics_allow.clear();
+             std::string item;
+             for (const char ch : v + ",") {
+                 if (ch != ',' && ch != ' ') {
+                     item.push_back(ch);
+                     continue;
+                 }
+                 if (item.empty()) continue;
+                 try {
+                     c.metrics_allow.push_back(model::parse_cidr(item));
+                 } catch (const std::exception&) {
+                     throw ConfigError(k, "'" + item + "' is not an address or ADDRESS/BITS");
+                 }
+                 item.clear();
+             }
+         }},
+        {"processes",
+         [](Config& c, const std::string& k, const std::string& v) {
+             c.processes = static_cast<int>(parse_int(k, v, 1, 64));
          }},
         {"workers",
          [](Config& c, const std::string& k, const std::string& v) {
@@ -303,6 +327,7 @@ Config parse_config(std::string_view text, const Environment& env) {
         const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
         c.workers = static_cast<int>(2 * cores);
     }
+    c.processes = std::min(c.processes, c.workers);
     return c;
 }
 

@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "log.hpp"
 
@@ -19,6 +20,11 @@ namespace depot {
 inline constexpr const char* kDefaultConfigPath = "/etc/depot/depot.conf";
 
 struct Config {
+    // Each worker process runs this many threads.
+    [[nodiscard]] int threads_per_process() const {
+        return (workers + processes - 1) / std::max(1, processes);
+    }
+
     // The largest body of a route that takes a whole document (publish, and
     // the packument npm deprecate and unpublish PUT back).
     [[nodiscard]] std::uint64_t document_body_bytes() const {
@@ -27,6 +33,9 @@ struct Config {
 
     std::string listen = "fd:0";  // "fd:0" (systemd, spawn-fcgi) or a unix socket path
     int workers = 0;              // resolved: 0 in the file means 2 per core
+    int processes = 2;            // worker processes sharing them (at most workers)
+    // Who may read GET /-/metrics (client addresses as nginx sees them).
+    std::vector<std::string> metrics_allow{"127.0.0.1/32", "::1/128"};
     std::string db_socket = "/run/mysqld/mysqld.sock";
     std::string db_host;  // when set, TCP to db_host:db_port instead of the socket
     int db_port = 3306;

@@ -1,6 +1,6 @@
 // depotctl: the ops CLI. Reads the same config as depot-fcgi. Commands (see kUsage):
 // migrate, schema-version, check-config, log, advisory add, scope set|rm|ls,
-// user, render-readmes, rebuild-packuments.
+// user, render-readmes, rebuild-packuments, sweep.
 
 #include <algorithm>
 #include <cstdio>
@@ -16,9 +16,11 @@
 #include "services/documents.hpp"
 #include "services/readme.hpp"
 #include "services/scopes.hpp"
+#include "services/sweep.hpp"
 #include "storage/db.hpp"
 #include "storage/migrations.hpp"
 #include "storage/package_repo.hpp"
+#include "storage/tarball_store.hpp"
 #include "storage/token_repo.hpp"
 #include "storage/user_repo.hpp"
 #include "storage/version_repo.hpp"
@@ -43,8 +45,12 @@ constexpr const char* kUsage =
     "  render-readmes   render the READMEs of versions stored before READMEs were\n"
     "                   rendered at publish (they show as plain text until then)\n"
     "  rebuild-packuments\n"
-    "                   rebuild every stored packument from the rows (after an upgrade\n"
-    "                   that changes what they hold, e.g. no more emails)\n";
+    "                   drop every packument file; each is built again from the rows\n"
+    "                   on its next read\n"
+    "  sweep [--age SECONDS]\n"
+    "                   remove what killed workers left: tarballs never recorded,\n"
+    "                   files of unpublished versions, partial writes older than\n"
+    "                   SECONDS (default 900; the workers do it every 5 minutes)\n";
 
 std::vector<std::string> positional(int argc, char** argv) {
     std::vector<std::string> out;
@@ -176,6 +182,27 @@ int render_readmes(depot::storage::Db& db, const depot::Config& config) {
     return 0;
 }
 
+int sweep_command(depot::storage::Db& db, const depot::Config& config,
+                  const std::vector<std::string>& args) {
+    int age = depot::services::kSweepAgeSeconds;
+    if (args.size() == 3 && args[1] == "--age") {
+        try {
+            age = std::stoi(args[2]);
+        } catch (const std::exception&) {
+            age = -1;
+        }
+    }
+    if (age < 0 || (args.size() != 1 && args.size() != 3)) {
+        std::fprintf(stderr, "usage: depotctl sweep [--age SECONDS]\n");
+        return 2;
+    }
+    depot::storage::LocalDiskStore store{config.tarball_dir};
+    const auto r = depot::services::sweep(db, store, config, age);
+    std::cout << r.tarballs << " tarballs never recorded, " << r.tombstones
+              << " of unpublished versions, " << r.partials << " partial writes removed\n";
+    return 0;
+}
+
 int rebuild_packuments(const depot::Config& config) {
     // Readers build each document again from the rows on their next read.
     depot::services::Documents{config}.drop_all();
@@ -224,6 +251,7 @@ int main(int argc, char** argv) {
         if (cmd == "user") return show_user(db, args);
         if (cmd == "render-readmes") return render_readmes(db, config);
         if (cmd == "rebuild-packuments") return rebuild_packuments(config);
+        if (cmd == "sweep") return sweep_command(db, config, args);
         if (cmd == "schema-version") {
             const auto v = storage::schema_version(db);
             std::cout << (v ? std::to_string(*v) : "none") << "\n";

@@ -1,17 +1,21 @@
-// depot-fcgi: load the config, check the views, open the FastCGI socket, start
-// the worker threads, and wait for SIGTERM/SIGINT to stop them gracefully.
+// depot-fcgi: load the config, check the views, open the FastCGI socket and
+// supervise the worker processes (fcgi/supervisor), each this binary again
+// with --worker: threads accepting on the socket until SIGTERM.
 
 #include <signal.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "api/context.hpp"
 #include "api/dispatch.hpp"
 #include "config.hpp"
+#include "fcgi/supervisor.hpp"
 #include "fcgi/worker_pool.hpp"
 #include "log.hpp"
 #include "render/markdown.hpp"
@@ -19,7 +23,9 @@
 #include "services/documents.hpp"
 #include "services/gates.hpp"
 #include "services/link_versions.hpp"
+#include "services/metrics.hpp"
 #include "services/passwords.hpp"
+#include "services/sweep.hpp"
 #include "storage/db.hpp"
 #include "storage/tarball_store.hpp"
 
@@ -40,11 +46,12 @@ struct WorkerState {
 
     WorkerState(sql::Driver& driver, const depot::Config& config,
                 const depot::render::ViewSources& sources, depot::storage::TarballStore& tarballs,
-                depot::services::PasswordChecks& passwords, depot::services::Gates& gates)
+                depot::services::PasswordChecks& passwords, depot::services::Gates& gates,
+                depot::services::Metrics& metrics)
         : scope{driver},
           db{driver, depot::storage::settings_from(config)},
           views{sources},
-          ctx{config, db, views, tarballs, passwords, gates} {}
+          ctx{config, db, views, tarballs, passwords, gates, metrics} {}
 };
 
 bool has_flag(int argc, char** argv, const char* flag) {
@@ -52,6 +59,85 @@ bool has_flag(int argc, char** argv, const char* flag) {
         if (std::strcmp(argv[i], flag) == 0) return true;
     }
     return false;
+}
+
+// This binary, to run again as each worker process (the one on disk then:
+// a SIGHUP after an upgrade starts the new one).
+std::string self_path(const char* argv0) {
+    char buf[4096];
+    const auto n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
+    if (n <= 0) return argv0;
+    return {buf, static_cast<std::size_t>(n)};
+}
+
+// What killed workers left behind (services/sweep); never fatal.
+void sweep_once(depot::storage::Db& db, depot::storage::TarballStore& tarballs,
+                const depot::Config& config) {
+    try {
+        const auto r = depot::services::sweep(db, tarballs, config);
+        if (r.tarballs + r.tombstones + r.partials > 0) {
+            depot::log::info("sweep: removed " + std::to_string(r.tarballs) +
+                             " tarballs never recorded, " + std::to_string(r.tombstones) +
+                             " of unpublished versions, " + std::to_string(r.partials) +
+                             " partial writes");
+        }
+    } catch (const std::exception& e) {
+        depot::log::warn(std::string{"sweep failed (retried later): "} + e.what());
+        db.reset();
+    }
+}
+
+// One worker process: threads accepting on the socket it got as fd 0 from
+// the supervisor, until SIGTERM; a sweep at start and every few minutes.
+int run_worker(const depot::Config& config, const depot::render::ViewSources& view_sources) {
+    using namespace depot;
+    sigset_t stop_signals;
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGTERM);
+    sigaddset(&stop_signals, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+    int listen_fd = -1;
+    try {
+        listen_fd = fcgi::inherited_socket();
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "depot-fcgi: %s\n", e.what());
+        return 1;
+    }
+    auto metrics = services::Metrics::attach();  // the host's counters, from the supervisor
+    storage::LocalDiskStore tarballs{config.tarball_dir};
+    services::init_link_fetching();
+    services::PasswordChecks passwords{config};
+    services::Gates gates{config};
+    sql::Driver& driver = storage::driver();
+    storage::ThreadScope main_scope{driver};
+    storage::Db sweep_db{driver, storage::settings_from(config)};
+    sweep_once(sweep_db, tarballs, config);
+
+    const api::Dispatcher dispatcher;
+    fcgi::WorkerPool pool{listen_fd, config.threads_per_process(),
+                          [&](const http::Request& r) {
+                              return dispatcher.body_limit(r, config.document_body_bytes());
+                          },
+                          [&]() -> fcgi::RequestHandler {
+                              auto state = std::make_shared<WorkerState>(driver, config,
+                                                                         view_sources, tarballs,
+                                                                         passwords, gates, metrics);
+                              return [state, &dispatcher](http::Request& req) {
+                                  return dispatcher.handle(req, state->ctx);
+                              };
+                          }};
+    pool.start();
+    while (true) {
+        struct timespec every {
+            300, 0
+        };
+        const int sig = ::sigtimedwait(&stop_signals, nullptr, &every);
+        if (sig == SIGTERM || sig == SIGINT) break;
+        if (sig < 0 && errno == EAGAIN) sweep_once(sweep_db, tarballs, config);
+    }
+    pool.stop();
+    pool.join();
+    return 0;
 }
 
 }  // namespace
@@ -82,70 +168,45 @@ int main(int argc, char** argv) {
         return 0;
     }
     log::set_level(config.log_level);
-
-    // Signals are taken by sigwait() below, never by a worker thread.
-    sigset_t stop_signals;
-    sigemptyset(&stop_signals);
-    sigaddset(&stop_signals, SIGTERM);
-    sigaddset(&stop_signals, SIGINT);
-    pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
     signal(SIGPIPE, SIG_IGN);  // nginx may close a connection before we finish writing
+    if (has_flag(argc, argv, "--worker")) return run_worker(config, view_sources);
 
+    // The supervisor: the socket, the documents' stamp, the worker processes.
+    sigset_t signals;
+    sigemptyset(&signals);
+    for (const int s : {SIGTERM, SIGINT, SIGHUP, SIGCHLD}) sigaddset(&signals, s);
+    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
     int listen_fd = -1;
     try {
         listen_fd = config.listen == "fd:0" ? fcgi::inherited_socket()
                                             : fcgi::listen_unix(config.listen, 1024);
-    } catch (const std::exception& e) {
-        std::fprintf(stderr, "depot-fcgi: %s\n", e.what());
-        return 1;
-    }
-
-    storage::LocalDiskStore tarballs{config.tarball_dir};
-    if (const int n = tarballs.clean_orphans(); n > 0) {
-        log::info("removed " + std::to_string(n) +
-                  " partial tarball writes left by a killed worker");
-    }
-
-    // Documents built for another public_url (or format) go; readers rebuild them.
-    try {
-        const services::Documents documents{config};
-        if (documents.drop_if_stale())
+        // Documents built for another public_url (or format) go; readers rebuild them.
+        if (services::Documents{config}.drop_if_stale())
             log::info("dropped documents built for another public_url or format");
-        if (const int n = documents.clean_orphans(); n > 0)
-            log::info("removed " + std::to_string(n) +
-                      " partial document writes left by a killed worker");
     } catch (const std::exception& e) {
         std::fprintf(stderr, "depot-fcgi: %s\n", e.what());
         return 1;
     }
-
-    services::init_link_fetching();
-    services::PasswordChecks passwords{config};
-    services::Gates gates{config};
-    sql::Driver& driver = storage::driver();
-    const api::Dispatcher dispatcher;
-    fcgi::WorkerPool pool{listen_fd, config.workers,
-                          [&](const http::Request& r) {
-                              return dispatcher.body_limit(r, config.document_body_bytes());
-                          },
-                          [&]() -> fcgi::RequestHandler {
-                              auto state = std::make_shared<WorkerState>(
-                                  driver, config, view_sources, tarballs, passwords, gates);
-                              return [state, &dispatcher](http::Request& req) {
-                                  return dispatcher.handle(req, state->ctx);
-                              };
-                          }};
-    pool.start();
-    log::info("depot-fcgi " + std::to_string(config.workers) + " workers on " + config.listen +
+    fcgi::SupervisorOptions options;
+    options.exe = self_path(argv[0]);
+    for (int i = 0; i < argc; ++i) options.args.emplace_back(argv[i]);
+    options.args.emplace_back("--worker");
+    options.listen_fd = listen_fd;
+    options.processes = config.processes;
+    int metrics_fd = -1;
+    std::optional<services::Metrics> metrics;
+    try {
+        metrics.emplace(services::Metrics::create_shared(metrics_fd));
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "depot-fcgi: %s\n", e.what());
+        return 1;
+    }
+    options.metrics_fd = metrics_fd;
+    log::info("depot-fcgi " + std::to_string(config.processes) + " processes of " +
+              std::to_string(config.threads_per_process()) + " workers on " + config.listen +
               ", public url " + config.public_url);
-
-    int sig = 0;
-    sigwait(&stop_signals, &sig);
-    log::info(std::string{"stopping on "} + (sig == SIGTERM ? "SIGTERM" : "SIGINT") +
-              "; finishing requests in flight");
-    pool.stop();
-    pool.join();
+    const int rc = fcgi::supervise(options, &metrics->block().worker_restarts);
     if (config.listen != "fd:0") ::unlink(config.listen.c_str());
     log::info("stopped");
-    return 0;
+    return rc;
 }

@@ -14,6 +14,7 @@ class Views;
 }
 namespace depot::services {
 class PasswordChecks;
+class Metrics;
 struct Gates;
 }  // namespace depot::services
 
@@ -26,6 +27,7 @@ struct Context {
     storage::TarballStore& tarballs;      // shared; thread-safe
     services::PasswordChecks& passwords;  // shared; thread-safe
     services::Gates& gates;               // shared; thread-safe
+    services::Metrics& metrics;           // shared by the host's worker processes; atomic
 };
 
 }  // namespace depot::api

@@ -1,12 +1,15 @@
 #include "api/dispatch.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <random>
+#include <thread>
 
 #include "api/errors.hpp"
 #include "error.hpp"
 #include "http/uri.hpp"
 #include "log.hpp"
+#include "services/metrics.hpp"
 #include "storage/db.hpp"
 
 namespace depot::api {
@@ -65,7 +68,7 @@ std::string loggable_path(std::string_view path) {
 
 Dispatcher::Dispatcher(const std::vector<Route>& table) : table_{table}, router_{specs_of(table)} {}
 
-http::Response Dispatcher::route(http::Request& req, Context& ctx) const {
+http::Response Dispatcher::route(http::Request& req, Context& ctx, std::size_t& route_index) const {
     if (req.body_state == http::BodyState::TooLarge) {
         throw payload_too_large("the request body is larger than this registry accepts");
     }
@@ -88,6 +91,7 @@ http::Response Dispatcher::route(http::Request& req, Context& ctx) const {
             break;
     }
     req.params = std::move(m.params);
+    route_index = m.index;
     return table_[m.index].handler(req, ctx);
 }
 
@@ -101,12 +105,18 @@ std::uint64_t Dispatcher::body_limit(const http::Request& req, std::uint64_t max
     }
 }
 
+// A transaction that loses a deadlock or lock wait runs again this many times.
+constexpr int kLockRetries = 5;
+
 http::Response Dispatcher::handle(http::Request& req, Context& ctx) const {
     if (req.request_id.empty()) req.request_id = make_request_id();
+    const auto started = std::chrono::steady_clock::now();
+    std::size_t route_index = services::kMetricRoutes - 1;
+    auto& counters = ctx.metrics.block();
     http::Response resp;
     for (int attempt = 0;; ++attempt) {
         try {
-            resp = route(req, ctx);
+            resp = route(req, ctx, route_index);
         } catch (const HttpError& e) {
             resp = render_error(req, ctx, e.status(), e.what(), e.www_authenticate());
             if (e.retry_after() > 0) resp.set("Retry-After", std::to_string(e.retry_after()));
@@ -122,20 +132,40 @@ http::Response Dispatcher::handle(http::Request& req, Context& ctx) const {
                 resp = render_error(req, ctx, 400,
                                     "the request holds text this registry cannot store "
                                     "(invalid UTF-8, or too long)");
+            } else if (storage::is_lock_conflict(ep) && attempt < kLockRetries) {
+                // Another request's transaction won a race for the same rows
+                // (eight first publishes of one name): ours was rolled back
+                // whole, so it runs again and ends as the right 201/200/409.
+                log::info("transaction lost a lock race; retrying: " + storage::describe(ep),
+                          req.request_id);
+                counters.lock_retries.fetch_add(1, std::memory_order_relaxed);
+                std::this_thread::sleep_for(std::chrono::milliseconds{5 + 20 * attempt});
+                continue;
+            } else if (storage::is_write_refused(ep)) {
+                log::error("the database refuses writes: " + storage::describe(ep), req.request_id);
+                counters.db_errors.fetch_add(1, std::memory_order_relaxed);
+                resp = render_error(req, ctx, 503,
+                                    "the registry cannot take writes right now; nothing was "
+                                    "changed, try again later");
+                resp.set("Retry-After", "30");
             } else if (storage::is_connection_lost(ep)) {
                 ctx.db.reset();
+                counters.db_reconnects.fetch_add(1, std::memory_order_relaxed);
                 if (attempt == 0 && req.is_safe()) {
                     log::warn("database connection lost; reconnecting and retrying",
                               req.request_id);
                     continue;
                 }
                 log::error("database unavailable: " + storage::describe(ep), req.request_id);
+                counters.db_errors.fetch_add(1, std::memory_order_relaxed);
                 resp = render_error(req, ctx, 503,
                                     "the registry database is unavailable; try again shortly");
             } else {
                 log::error(req.method_text + " " + loggable_path(req.raw_path) +
                                " failed: " + storage::describe(ep),
                            req.request_id);
+                if (storage::is_database_error(ep))
+                    counters.db_errors.fetch_add(1, std::memory_order_relaxed);
                 resp = render_error(req, ctx, 500,
                                     "internal server error (request id " + req.request_id + ")");
             }
@@ -144,6 +174,11 @@ http::Response Dispatcher::handle(http::Request& req, Context& ctx) const {
     }
     resp.set("X-Request-Id", req.request_id);
     add_security_headers(req, resp);
+    ctx.metrics.request(
+        route_index, resp.status,
+        static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                       std::chrono::steady_clock::now() - started)
+                                       .count()));
 
     return resp;
 }

@@ -4,6 +4,8 @@
 // connection is reset (and a GET retried once); anything else is a 500 whose
 // body names the request id that the log line carries in full.
 
+#include <cstddef>
+#include <string>
 #include <vector>
 
 #include "api/context.hpp"
@@ -23,7 +25,9 @@ class Dispatcher {
     [[nodiscard]] std::uint64_t body_limit(const http::Request& req, std::uint64_t max_body) const;
 
   private:
-    [[nodiscard]] http::Response route(http::Request& req, Context& ctx) const;
+    // route_index: the matched route's, or kMetricRoutes - 1 for none.
+    [[nodiscard]] http::Response route(http::Request& req, Context& ctx,
+                                       std::size_t& route_index) const;
 
     const std::vector<Route>& table_;
     http::Router router_;

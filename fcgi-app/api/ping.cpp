@@ -1,7 +1,11 @@
-// GET /-/ping and GET /-/health.
+// GET /-/ping, GET /-/health and GET /-/metrics.
 
 #include "api/routes.hpp"
+#include "config.hpp"
+#include "error.hpp"
+#include "model/cidr.hpp"
 #include "render/json.hpp"
+#include "services/metrics.hpp"
 #include "storage/db.hpp"
 
 namespace depot::api {
@@ -41,6 +45,21 @@ http::Response health(const http::Request&, Context& ctx) {
     }
     auto r = http::json(status, w.str());
     r.set("Cache-Control", "no-store");
+    return r;
+}
+
+// Prometheus text for the addresses metrics_allow names; a 404 for others,
+// as if there were nothing here.
+http::Response metrics(const http::Request& req, Context& ctx) {
+    bool allowed = false;
+    for (const auto& cidr : ctx.config.metrics_allow)
+        allowed = allowed || model::cidr_contains(cidr, req.remote_addr);
+    if (!allowed) throw not_found("not found");
+    http::Response r;
+    r.status = 200;
+    r.set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+    r.set("Cache-Control", "no-store");
+    r.body = ctx.metrics.render(route_labels());
     return r;
 }
 

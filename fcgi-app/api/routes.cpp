@@ -14,6 +14,7 @@ const std::vector<Route>& routes() {
         {Get, "/-reset", show_reset},               // the link in the reset mail
         {Post, "/-reset", complete_reset},          // its button: new token, old ones die
         {Get, "/-/ping", ping},                     // npm ping, npm doctor
+        {Get, "/-/metrics", metrics},               // Prometheus, from metrics_allow only
         {Get, "/-/health", health},                 // load balancers, ops
 
         {Put, "/-/user/{couch_id}", add_user},   // npm adduser, npm login --auth-type=legacy
@@ -69,6 +70,13 @@ const std::vector<Route>& routes() {
         {Get, "/{pkg}/{version}", show_version},        // a version manifest by version or tag
     };
     return kRoutes;
+}
+
+std::vector<std::string> route_labels() {
+    std::vector<std::string> out;
+    for (const auto& r : routes())
+        out.push_back(std::string{http::method_name(r.method)} + " " + std::string{r.pattern});
+    return out;
 }
 
 }  // namespace depot::api

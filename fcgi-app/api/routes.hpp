@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -33,10 +34,13 @@ struct Route {
 
 // THE route table: every path the registry answers, in match order.
 [[nodiscard]] const std::vector<Route>& routes();
+// "GET /{pkg}" for each route, in table order: the metrics' labels.
+[[nodiscard]] std::vector<std::string> route_labels();
 
 // Handlers, grouped by file.
-http::Response ping(const http::Request&, Context&);    // ping.cpp
-http::Response health(const http::Request&, Context&);  // ping.cpp
+http::Response ping(const http::Request&, Context&);     // ping.cpp
+http::Response health(const http::Request&, Context&);   // ping.cpp
+http::Response metrics(const http::Request&, Context&);  // ping.cpp
 
 http::Response add_user(const http::Request&, Context&);        // users.cpp
 http::Response show_user(const http::Request&, Context&);       // users.cpp

@@ -55,6 +55,14 @@ WorkerPool::WorkerPool(int listen_fd, int threads, BodyLimit body_limit, Handler
       body_limit_{std::move(body_limit)},
       factory_{std::move(factory)} {
     if (::pipe2(wake_pipe_, O_CLOEXEC) != 0) throw std::runtime_error("pipe2 failed");
+    // Several processes accept on this socket: when poll says a connection
+    // waits, another process may take it first. A blocking accept() would
+    // then wait for the next connection and never see stop(); non-blocking,
+    // it fails with EAGAIN and the thread polls again. (The flag belongs to
+    // the socket, shared by every process; accepted connections stay blocking.)
+    const int flags = ::fcntl(listen_fd_, F_GETFL);
+    if (flags < 0 || ::fcntl(listen_fd_, F_SETFL, flags | O_NONBLOCK) != 0)
+        throw std::runtime_error("cannot make the listening socket non-blocking");
     FCGX_Init();
 }
 

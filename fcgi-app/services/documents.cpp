@@ -21,6 +21,7 @@
 #include "render/packument.hpp"
 #include "storage/db.hpp"
 #include "storage/doc_file.hpp"
+#include "storage/io_error.hpp"
 #include "storage/package_repo.hpp"
 #include "storage/version_repo.hpp"
 
@@ -60,8 +61,15 @@ class Fd {
     int fd_ = -1;
 };
 
-[[noreturn]] void fail(const std::string& what) {
-    throw std::runtime_error("documents: " + what + ": " + std::strerror(errno));
+[[noreturn]] void fail(const std::string& what) { storage::throw_io_error("documents", what); }
+
+// Directories nginx walks into whatever the workers' umask (0027 under the
+// systemd unit): every level created here is 0755.
+void make_dirs(const fs::path& dir) {  // NOLINT(misc-no-recursion): one level per call
+    std::error_code ec;
+    if (dir.empty() || fs::is_directory(dir, ec)) return;
+    make_dirs(dir.parent_path());
+    if (::mkdir(dir.c_str(), 0755) == 0) ::chmod(dir.c_str(), 0755);
 }
 
 // An existing document of the package, in whichever tree it is.
@@ -161,8 +169,7 @@ void Documents::Write::prepare(storage::Db& db, DocChange change, const std::str
 
 void Documents::Write::publish() noexcept {
     for (const auto& [from, to] : moves_) {
-        std::error_code ec;
-        fs::create_directories(fs::path{to}.parent_path(), ec);
+        make_dirs(fs::path{to}.parent_path());
         if (::rename(from.c_str(), to.c_str()) != 0) {
             // No file: readers build it from the rows.
             log::error("documents: rename to " + to + ": " + std::strerror(errno));
@@ -324,8 +331,7 @@ void Documents::expose_tarball(storage::Db& db, const std::string& package_name,
         const auto v = storage::VersionRepo{db}.find(pkg->id, version);
         if (!v || !v->unpublished_at.empty() || v->tarball_key.empty()) return;
         const auto dir = root_ + "/public/" + package_name + "/-";
-        std::error_code ec;
-        fs::create_directories(dir, ec);
+        make_dirs(dir);
         const auto from = config_.tarball_dir + "/" + v->tarball_key;
         const auto to = dir + "/" + file;
         if (::link(from.c_str(), to.c_str()) != 0 && errno == EXDEV) {
@@ -373,10 +379,10 @@ void Documents::drop_all() const {
     }
 }
 
-int Documents::clean_orphans() const {
+int Documents::clean_orphans(int age_seconds) const {
     int removed = 0;
     std::error_code ec;
-    const auto cutoff = fs::file_time_type::clock::now() - std::chrono::minutes{15};
+    const auto cutoff = fs::file_time_type::clock::now() - std::chrono::seconds{age_seconds};
     for (const auto& e : fs::directory_iterator{root_ + "/.tmp", ec}) {
         if (e.last_write_time(ec) > cutoff) continue;
         removed += static_cast<int>(fs::remove_all(e.path(), ec) > 0);

@@ -91,9 +91,9 @@ class Documents {
     bool drop_if_stale() const;
     // depotctl rebuild-packuments: drop them all.
     void drop_all() const;
-    // At start: files a killed worker left half-built (older than 15
-    // minutes, so no live write on any host owns them); how many went.
-    int clean_orphans() const;
+    // Files a killed worker left half-built, older than age_seconds (so no
+    // live write on any host owns them); how many went.
+    int clean_orphans(int age_seconds) const;
 
     [[nodiscard]] const std::string& root() const { return root_; }
 

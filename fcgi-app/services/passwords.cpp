@@ -15,7 +15,7 @@ namespace {
 constexpr std::size_t kMaxRemembered = 4096;
 
 int slot_count(const Config& c) {
-    const int n = c.auth_concurrency > 0 ? c.auth_concurrency : c.workers / 2;
+    const int n = c.auth_concurrency > 0 ? c.auth_concurrency : c.threads_per_process() / 2;
     return std::clamp(n, 1, 1024);
 }
 

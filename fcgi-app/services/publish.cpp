@@ -15,6 +15,7 @@
 #include "storage/db.hpp"
 #include "storage/package_repo.hpp"
 #include "storage/tarball_store.hpp"
+#include "storage/upload_repo.hpp"
 #include "storage/version_repo.hpp"
 
 namespace depot::services {
@@ -105,7 +106,8 @@ storage::PackageRow lock_or_create(storage::Db& db, const Principal& who, const 
 }
 
 PublishOutcome record(storage::Db& db, const Config& config, const Principal& who,
-                      const PublishInput& in, const std::string& key, bool& committing) {
+                      const PublishInput& in, const std::string& key, std::uint64_t upload,
+                      bool& committing) {
     // Every way a version comes to exist passes here: no build metadata, ever
     // (review M7: "1.0.0+x" would install as an unpublished 1.0.0).
     (void)model::parse_publish_version(in.version);
@@ -169,6 +171,7 @@ PublishOutcome record(storage::Db& db, const Config& config, const Principal& wh
     storage::ChangeRepo{db}.append(
         {pkg.id, in.name.str(), "publish", who.user_id, who.name, change_detail(in)});
     doc.prepare(db, DocChange::Appended, in.version);
+    if (upload != 0) storage::UploadRepo{db}.finish(upload);  // the file is the version's now
     committing = true;
     tx.commit();
     doc.publish();
@@ -223,17 +226,35 @@ PublishOutcome publish(storage::Db& db, storage::TarballStore& store, const Conf
         prepare_readme(config, in);
     }
     const auto key = tarball_key(in);
+    // Recorded before the file exists: a worker killed from here to the
+    // commit leaves a row that names the file, and the sweep removes it.
+    storage::UploadRepo uploads{db};
+    const auto upload = uploads.begin(key);
+    const auto forget = [&]() noexcept {
+        try {
+            uploads.finish(upload);
+        } catch (...) {
+            // The database is gone: the sweep finishes it.
+        }
+    };
     bool created = false;
     try {
         created = store.put(key, in.tarball);
+    } catch (const HttpError&) {  // a full or read-only store (storage/io_error)
+        forget();
+        throw;
     } catch (const std::exception&) {
+        forget();
         throw HttpError(503, "the tarball could not be stored; try again later");
     }
     bool committing = false;
     try {
-        return record(db, config, who, in, key, committing);
+        const auto outcome = record(db, config, who, in, key, upload, committing);
+        if (outcome == PublishOutcome::AlreadyPublished) forget();
+        return outcome;
     } catch (...) {
         if (created && !committing && !claimed_by_another_publish(db, in, key)) store.remove(key);
+        if (!committing) forget();
         throw;
     }
 }
@@ -243,7 +264,7 @@ PublishOutcome publish_pointer(storage::Db& db, const Config& config, const Prin
     require_write(who);
     prepare_readme(config, in);
     bool committing = false;
-    return record(db, config, who, in, std::string{}, committing);
+    return record(db, config, who, in, std::string{}, 0, committing);
 }
 
 std::string manifest_from_tarball(const Config& config, std::string_view tarball,

@@ -125,6 +125,37 @@ bool is_invalid_text(const std::exception_ptr& e) {
     }
 }
 
+bool is_write_refused(const std::exception_ptr& e) {
+    try {
+        std::rethrow_exception(e);
+    } catch (const sql::SQLException& ex) {
+        const int code = ex.getErrorCode();
+        return code == 1290 || code == 1036 || code == 1792 || code == 1021 || code == 1114;
+    } catch (...) {
+        return false;
+    }
+}
+
+bool is_database_error(const std::exception_ptr& e) {
+    try {
+        std::rethrow_exception(e);
+    } catch (const sql::SQLException&) {
+        return true;
+    } catch (...) {
+        return false;
+    }
+}
+
+bool is_lock_conflict(const std::exception_ptr& e) {
+    try {
+        std::rethrow_exception(e);
+    } catch (const sql::SQLException& ex) {
+        return ex.getErrorCode() == 1213 || ex.getErrorCode() == 1205;
+    } catch (...) {
+        return false;
+    }
+}
+
 std::string describe(const std::exception_ptr& e) {
     try {
         std::rethrow_exception(e);

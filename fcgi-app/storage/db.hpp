@@ -89,6 +89,17 @@ class Transaction {
 // character set (1366, 1300), a collation clash (1267, 1271), too long (1406).
 [[nodiscard]] bool is_invalid_text(const std::exception_ptr& e);
 
+// True when the transaction lost a race with another one and was rolled
+// back (deadlock 1213, lock wait timeout 1205): running it again is safe.
+[[nodiscard]] bool is_lock_conflict(const std::exception_ptr& e);
+
+// True when the server refuses writes: read-only (1290, 1036, 1792), or
+// its disk or a table is full (1021, 1114). Nothing was changed.
+[[nodiscard]] bool is_write_refused(const std::exception_ptr& e);
+
+// True for any exception from the database driver.
+[[nodiscard]] bool is_database_error(const std::exception_ptr& e);
+
 // A short description of a database exception for logs (code + message).
 [[nodiscard]] std::string describe(const std::exception_ptr& e);
 

@@ -10,12 +10,12 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "storage/io_error.hpp"
+
 namespace depot::storage {
 namespace {
 
-[[noreturn]] void fail(const std::string& what) {
-    throw std::runtime_error("document file: " + what + ": " + std::strerror(errno));
-}
+[[noreturn]] void fail(const std::string& what) { storage::throw_io_error("document file", what); }
 
 std::uint32_t crc_of(std::string_view text) {
     return static_cast<std::uint32_t>(

@@ -10,6 +10,8 @@
 #include <filesystem>
 #include <stdexcept>
 
+#include "storage/io_error.hpp"
+
 namespace depot::storage {
 namespace fs = std::filesystem;
 
@@ -43,9 +45,7 @@ bool valid_key(std::string_view key) {
     }
 }
 
-[[noreturn]] void fail(const std::string& what) {
-    throw std::runtime_error("tarball store: " + what + ": " + std::strerror(errno));
-}
+[[noreturn]] void fail(const std::string& what) { storage::throw_io_error("tarball store", what); }
 
 void fsync_dir(const fs::path& dir) {
     const Fd d{::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)};
@@ -102,13 +102,13 @@ std::string LocalDiskStore::accel_uri(const std::string& key, bool is_public) co
     return std::string{is_public ? kAccelPrefix : kPrivateAccelPrefix} + key;
 }
 
-int LocalDiskStore::clean_orphans() {
+int LocalDiskStore::clean_orphans(int age_seconds) {
     int removed = 0;
     std::error_code ec;
     const fs::path tmp_dir = fs::path{root_} / ".tmp";
     // Old enough that no live write (on this host or another sharing the
     // store) can still own it.
-    const auto cutoff = fs::file_time_type::clock::now() - std::chrono::minutes{15};
+    const auto cutoff = fs::file_time_type::clock::now() - std::chrono::seconds{age_seconds};
     for (const auto& e : fs::directory_iterator{tmp_dir, ec}) {
         if (!e.is_regular_file(ec) || e.last_write_time(ec) > cutoff) continue;
         if (::unlink(e.path().c_str()) == 0) ++removed;

@@ -22,9 +22,9 @@ class TarballStore {
     // keep public tarballs only.
     [[nodiscard]] virtual std::string accel_uri(const std::string& key, bool is_public) const = 0;
 
-    // At start-up: drop partial writes left by a killed worker (older than 15
-    // minutes, so another host's write in progress is safe). Returns how many.
-    virtual int clean_orphans() = 0;
+    // Drop partial writes left by a killed worker, older than age_seconds
+    // (15 minutes: another host's write in progress is safe). Returns how many.
+    virtual int clean_orphans(int age_seconds) = 0;
 };
 
 // Files under one directory: KEY → DIR/KEY, written as DIR/.tmp/… then
@@ -36,7 +36,7 @@ class LocalDiskStore final : public TarballStore {
     void remove(const std::string& key) noexcept override;
     [[nodiscard]] std::string accel_uri(const std::string& key, bool is_public) const override;
 
-    int clean_orphans() override;
+    int clean_orphans(int age_seconds) override;
 
     static constexpr std::string_view kAccelPrefix = "/-/internal/tarballs/";
     static constexpr std::string_view kPrivateAccelPrefix = "/-/internal/private-tarballs/";

@@ -29,6 +29,9 @@ describe('deploy/install', () => {
     // verify resolves dependencies such as sysinit.target inside --root.
     await mkdir(path.join(stage, 'usr/lib/systemd'), { recursive: true });
     await cp('/usr/lib/systemd/system', path.join(stage, 'usr/lib/systemd/system'), { recursive: true });
+    // ExecReload runs the system's kill, which every Debian has.
+    await mkdir(path.join(stage, 'bin'), { recursive: true });
+    await cp('/bin/kill', path.join(stage, 'bin/kill'));
     const units = ['depot.socket', 'depot.service', 'depot-migrate.service']
       .map((u) => path.join(stage, 'etc/systemd/system', u));
     const r = await sh('systemd-analyze', ['verify', `--root=${stage}`, ...units]);
@@ -63,7 +66,7 @@ http { include ${stage}/etc/nginx/sites-available/depot; }\n`);
     const site = path.join(stage, 'etc/nginx/sites-available/depot');
     const text = await readFile(site, 'utf8');
     assert.match(text, /fastcgi_pass depot_fcgi;/);
-    assert.match(text, /server unix:\/run\/depot\/fcgi\.sock;/);
+    assert.match(text, /server unix:\/run\/depot\/fcgi\.sock max_fails=0;/);
     // The larger of max_body_bytes (64M) and max_document_bytes (100M) + 1M.
     assert.match(text, /client_max_body_size 105906176;/);
     assert.ok(!/\$request_uri\s+\$status/.test(text));

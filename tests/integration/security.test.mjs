@@ -261,7 +261,9 @@ describe('security review: authorization', () => {
   before(async () => {
     // S3: a proxy in the workers' environment must not carry link fetches.
     proxy = await serve({});
-    stack = await Stack.start({ extraConf: 'link_allow_private = true',
+    // One worker process of two threads: its gates (one link download at a
+    // time) are per process.
+    stack = await Stack.start({ extraConf: 'link_allow_private = true\nprocesses = 1',
       env: { http_proxy: proxy.base, https_proxy: proxy.base, ALL_PROXY: proxy.base } });
     alice = await account(stack, 'alice');
     mallory = await account(stack, 'mallory');
@@ -439,17 +441,21 @@ describe('security review: authorization', () => {
     });
     await new Promise((r) => slow.listen(0, '127.0.0.1', r));
     const link = `link=${encodeURIComponent(`http://127.0.0.1:${slow.address().port}/x.tgz`)}`;
-    const first = stack.curl('/alice-proj/v3.0.0', { method: 'POST', headers: { ...form, ...bearer(pt) }, data: link });
-    await sleep(500);
-    const second = await stack.curl('/alice-proj/v3.0.1', { method: 'POST', headers: { ...form, ...bearer(pt) }, data: link });
-    assert.equal(second.status, 429, 'the test stack has two workers: one download at a time');
-    assert.match(second.headers['retry-after'], /^\d+$/);
-    assert.equal((await stack.curl('/-/ping')).status, 200, 'a worker is still free');
-    const r = await first;
-    assert.equal(r.status, 400);
-    assert.equal(body(r).error, 'the link could not be fetched');
-    release?.();
-    slow.close();
+    try {
+      const first = stack.curl('/alice-proj/v3.0.0', { method: 'POST', headers: { ...form, ...bearer(pt) }, data: link });
+      await sleep(500);
+      const second = await stack.curl('/alice-proj/v3.0.1', { method: 'POST', headers: { ...form, ...bearer(pt) }, data: link });
+      assert.equal(second.status, 429, 'the test stack has two workers: one download at a time');
+      assert.match(second.headers['retry-after'], /^\d+$/);
+      assert.equal((await stack.curl('/-/ping')).status, 200, 'a worker is still free');
+      const r = await first;
+      assert.equal(r.status, 400);
+      assert.equal(body(r).error, 'the link could not be fetched');
+    } finally {
+      release?.();
+      slow.close();
+      slow.closeAllConnections?.();
+    }
   });
 
   test('M7: build metadata is refused at every entry point, so no tombstone can be bypassed', async () => {

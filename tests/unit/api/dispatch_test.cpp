@@ -11,6 +11,7 @@
 #include "error.hpp"
 #include "render/views.hpp"
 #include "services/gates.hpp"
+#include "services/metrics.hpp"
 #include "services/passwords.hpp"
 #include "storage/db.hpp"
 #include "storage/tarball_store.hpp"
@@ -45,7 +46,8 @@ struct Fixture {
     storage::LocalDiskStore tarballs{"/nonexistent"};
     services::PasswordChecks passwords{config};
     services::Gates gates{config};
-    api::Context ctx{config, db, views, tarballs, passwords, gates};
+    services::Metrics metrics;
+    api::Context ctx{config, db, views, tarballs, passwords, gates, metrics};
     api::Dispatcher dispatcher{test_routes()};
 
     http::Response get(const std::string& path, const std::string& accept = "*/*",

@@ -1,0 +1,138 @@
+#include "fcgi/supervisor.hpp"
+
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <map>
+
+#include "log.hpp"
+
+namespace depot::fcgi {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct Child {
+    int generation = 0;
+    Clock::time_point started;
+};
+
+std::string describe_exit(int status) {
+    if (WIFSIGNALED(status)) return std::string{"killed by signal "} + strsignal(WTERMSIG(status));
+    return "exited with status " + std::to_string(WEXITSTATUS(status));
+}
+
+pid_t spawn(const SupervisorOptions& o) {
+    std::vector<char*> argv;
+    for (const auto& a : o.args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    const pid_t parent = ::getpid();
+    const pid_t pid = ::fork();
+    if (pid != 0) return pid;  // the supervisor, or -1
+    // The worker: the socket on fd 0, nothing else inherited, our signals
+    // back to normal, and gone with the supervisor.
+    if (o.listen_fd != 0 && ::dup2(o.listen_fd, 0) < 0) ::_exit(126);
+    if (o.metrics_fd >= 0 && o.metrics_fd != 3 && ::dup2(o.metrics_fd, 3) < 0) ::_exit(126);
+    ::closefrom(o.metrics_fd >= 0 ? 4 : 3);
+    ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (::getppid() != parent) ::_exit(0);
+    sigset_t none;
+    sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
+    ::execv(o.exe.c_str(), argv.data());
+    ::_exit(127);
+}
+
+}  // namespace
+
+int supervise(const SupervisorOptions& o, std::atomic<std::uint64_t>* restarts) {
+    sigset_t set;
+    sigemptyset(&set);
+    for (const int s : {SIGTERM, SIGINT, SIGHUP, SIGCHLD}) sigaddset(&set, s);
+    ::sigprocmask(SIG_BLOCK, &set, nullptr);
+
+    std::map<pid_t, Child> children;
+    int generation = 0;
+    int missing = 0;      // workers to start again
+    int fast_deaths = 0;  // in a row, each within a few seconds of its start
+    Clock::time_point next_start = Clock::now();
+    const auto start_one = [&]() {
+        const pid_t pid = spawn(o);
+        if (pid < 0) {
+            log::error(std::string{"cannot start a worker process: "} + std::strerror(errno));
+            ++missing;
+            next_start = Clock::now() + std::chrono::seconds{1};
+            return;
+        }
+        children[pid] = {generation, Clock::now()};
+    };
+    for (int i = 0; i < o.processes; ++i) start_one();
+    log::info("supervising " + std::to_string(o.processes) + " worker processes");
+
+    bool stopping = false;
+    Clock::time_point deadline{};
+    while (!(stopping && children.empty())) {
+        struct timespec wait {
+            0, 200 * 1000 * 1000
+        };
+        siginfo_t info{};
+        const int sig = ::sigtimedwait(&set, &info, &wait);
+        if (sig == SIGTERM || sig == SIGINT) {
+            if (!stopping) {
+                log::info("stopping the worker processes, finishing requests in flight");
+                stopping = true;
+                deadline = Clock::now() + std::chrono::seconds{60};
+                for (const auto& [pid, c] : children) ::kill(pid, SIGTERM);
+            }
+        } else if (sig == SIGHUP && !stopping) {
+            // New workers first: the old ones finish what they hold and go.
+            log::info("replacing every worker process");
+            ++generation;
+            std::vector<pid_t> old;
+            for (const auto& [pid, c] : children) old.push_back(pid);
+            for (int i = 0; i < o.processes; ++i) start_one();
+            for (const pid_t pid : old) ::kill(pid, SIGTERM);
+            missing = 0;
+        }
+        int status = 0;
+        pid_t pid;
+        while ((pid = ::waitpid(-1, &status, WNOHANG)) > 0) {
+            const auto it = children.find(pid);
+            if (it == children.end()) continue;
+            const auto child = it->second;
+            children.erase(it);
+            if (stopping || child.generation != generation) continue;  // asked to go
+            log::error("worker process " + std::to_string(pid) + " " + describe_exit(status) +
+                       "; starting another");
+            if (restarts) restarts->fetch_add(1, std::memory_order_relaxed);
+            // A worker that exits on its own right after it started (a bad
+            // config, no database) would only do it again: it waits, 0.1 s,
+            // 0.2 s, … up to 10 s. One killed or crashed starts again at once.
+            const bool failed_at_start = WIFEXITED(status) && WEXITSTATUS(status) != 0 &&
+                                         Clock::now() - child.started < std::chrono::seconds{5};
+            fast_deaths = failed_at_start ? fast_deaths + 1 : 0;
+            const auto pause = std::chrono::milliseconds{
+                fast_deaths == 0 ? 0 : std::min(10000, 100 << std::min(fast_deaths - 1, 7))};
+            next_start = std::max(next_start, Clock::now() + pause);
+            ++missing;
+        }
+        if (!stopping) {
+            while (missing > 0 && Clock::now() >= next_start) {
+                --missing;
+                start_one();
+            }
+        } else if (Clock::now() > deadline) {
+            for (const auto& [p, c] : children) ::kill(p, SIGKILL);
+        }
+    }
+    log::info("every worker process stopped");
+    return 0;
+}
+
+}  // namespace depot::fcgi

@@ -1,0 +1,41 @@
+#include "services/sweep.hpp"
+
+#include "services/documents.hpp"
+#include "storage/tarball_store.hpp"
+#include "storage/upload_repo.hpp"
+
+namespace depot::services {
+
+SweepResult sweep(storage::Db& db, storage::TarballStore& store, const Config& config,
+                  int age_seconds) {
+    SweepResult r;
+    storage::UploadRepo uploads{db};
+    constexpr int kBatch = 500;
+    for (auto batch = uploads.stale(age_seconds, kBatch); !batch.empty();
+         batch = uploads.stale(age_seconds, kBatch)) {
+        for (const auto& u : batch) {
+            // A version uses it, or a live publish of the same bytes is storing
+            // it again (content-addressed keys): the file stays.
+            if (!uploads.used(u.tarball_key) &&
+                !uploads.in_progress(u.tarball_key, u.id, age_seconds)) {
+                store.remove(u.tarball_key);
+                ++r.tarballs;
+            }
+            uploads.finish(u.id);
+        }
+        if (batch.size() < kBatch) break;
+    }
+    for (auto batch = uploads.unpublished_files(age_seconds, kBatch); !batch.empty();
+         batch = uploads.unpublished_files(age_seconds, kBatch)) {
+        for (const auto& v : batch) {
+            store.remove(v.tarball_key);
+            uploads.forget_file(v.id);
+            ++r.tombstones;
+        }
+        if (batch.size() < kBatch) break;
+    }
+    r.partials = store.clean_orphans(age_seconds) + Documents{config}.clean_orphans(age_seconds);
+    return r;
+}
+
+}  // namespace depot::services
