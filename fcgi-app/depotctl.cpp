@@ -1,6 +1,6 @@
 // depotctl: the ops CLI. Reads the same config as depot-fcgi. Commands (see kUsage):
 // migrate, schema-version, check-config, log, advisory add, scope set|rm|ls,
-// user, render-readmes, rebuild-packuments, sweep.
+// user, render-readmes, rebuild-packuments, sweep, backup, restore.
 
 #include <algorithm>
 #include <cstdio>
@@ -13,6 +13,7 @@
 #include "error.hpp"
 #include "model/package_name.hpp"
 #include "render/markdown.hpp"
+#include "services/backup.hpp"
 #include "services/documents.hpp"
 #include "services/readme.hpp"
 #include "services/scopes.hpp"
@@ -47,6 +48,9 @@ constexpr const char* kUsage =
     "  rebuild-packuments\n"
     "                   drop every packument file; each is built again from the rows\n"
     "                   on its next read\n"
+    "  backup DIR       a consistent copy of the database (mariadb-dump) and every\n"
+    "                   tarball, taken while the registry runs\n"
+    "  restore DIR      a backup into an empty registry (no accounts, no packages)\n"
     "  sweep [--age SECONDS]\n"
     "                   remove what killed workers left: tarballs never recorded,\n"
     "                   files of unpublished versions, partial writes older than\n"
@@ -252,6 +256,14 @@ int main(int argc, char** argv) {
         if (cmd == "render-readmes") return render_readmes(db, config);
         if (cmd == "rebuild-packuments") return rebuild_packuments(config);
         if (cmd == "sweep") return sweep_command(db, config, args);
+        if ((cmd == "backup" || cmd == "restore") && args.size() == 2) {
+            const auto r = cmd == "backup" ? services::backup(config, db, args[1])
+                                           : services::restore(config, db, args[1]);
+            std::cout << (cmd == "backup" ? "backed up" : "restored") << " schema "
+                      << r.schema_version << ", " << r.tarballs << " tarballs (" << r.bytes
+                      << " bytes)" << (cmd == "restore" ? "; restart depot-fcgi" : "") << "\n";
+            return 0;
+        }
         if (cmd == "schema-version") {
             const auto v = storage::schema_version(db);
             std::cout << (v ? std::to_string(*v) : "none") << "\n";

@@ -38,16 +38,7 @@ constexpr std::string_view kCookie = "depot_token=";
 constexpr std::string_view kSwitchCookie = "depot_switch=";
 
 std::string cookie_value(const http::Request& req, std::string_view name) {
-    const auto cookies = req.header("cookie");
-    std::size_t at = 0;
-    while ((at = cookies.find(name, at)) != std::string_view::npos) {
-        if (at == 0 || cookies[at - 1] == ' ' || cookies[at - 1] == ';') {
-            auto value = cookies.substr(at + name.size());
-            return std::string{value.substr(0, value.find(';'))};
-        }
-        at += name.size();
-    }
-    return {};
+    return http::cookie_value(req.header("cookie"), name);
 }
 
 std::string cookie_token(const http::Request& req) { return cookie_value(req, kCookie); }

@@ -148,4 +148,16 @@ std::string percent_encode(std::string_view s) {
     return out;
 }
 
+std::string cookie_value(std::string_view cookies, std::string_view name_eq) {
+    std::size_t at = 0;
+    while ((at = cookies.find(name_eq, at)) != std::string_view::npos) {
+        if (at == 0 || cookies[at - 1] == ' ' || cookies[at - 1] == ';') {
+            const auto value = cookies.substr(at + name_eq.size());
+            return std::string{value.substr(0, value.find(';'))};
+        }
+        at += name_eq.size();
+    }
+    return {};
+}
+
 }  // namespace depot::http

@@ -30,4 +30,8 @@ using Fields = std::vector<std::pair<std::string, std::string>>;
 // encodeURIComponent: everything but A-Z a-z 0-9 - _ . ! ~ * ' ( ) is escaped.
 [[nodiscard]] std::string percent_encode(std::string_view s);
 
+// The value of the cookie whose "name=" prefix is given, from a Cookie
+// header; empty when absent.
+[[nodiscard]] std::string cookie_value(std::string_view cookies, std::string_view name_eq);
+
 }  // namespace depot::http

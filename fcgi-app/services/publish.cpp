@@ -253,8 +253,10 @@ PublishOutcome publish(storage::Db& db, storage::TarballStore& store, const Conf
         if (outcome == PublishOutcome::AlreadyPublished) forget();
         return outcome;
     } catch (...) {
-        if (created && !committing && !claimed_by_another_publish(db, in, key)) store.remove(key);
-        if (!committing) forget();
+        bool kept = false;  // a file of ours that stays: the sweep needs its row
+        if (created && !committing && !claimed_by_another_publish(db, in, key))
+            kept = !store.remove(key);
+        if (!committing && !kept) forget();
         throw;
     }
 }

@@ -9,6 +9,7 @@ namespace depot::services {
 SweepResult sweep(storage::Db& db, storage::TarballStore& store, const Config& config,
                   int age_seconds) {
     SweepResult r;
+    if (store.removals_paused()) return r;  // a backup is copying the store
     storage::UploadRepo uploads{db};
     constexpr int kBatch = 500;
     for (auto batch = uploads.stale(age_seconds, kBatch); !batch.empty();
@@ -18,7 +19,7 @@ SweepResult sweep(storage::Db& db, storage::TarballStore& store, const Config& c
             // it again (content-addressed keys): the file stays.
             if (!uploads.used(u.tarball_key) &&
                 !uploads.in_progress(u.tarball_key, u.id, age_seconds)) {
-                store.remove(u.tarball_key);
+                if (!store.remove(u.tarball_key)) return r;  // paused meanwhile
                 ++r.tarballs;
             }
             uploads.finish(u.id);
@@ -28,7 +29,7 @@ SweepResult sweep(storage::Db& db, storage::TarballStore& store, const Config& c
     for (auto batch = uploads.unpublished_files(age_seconds, kBatch); !batch.empty();
          batch = uploads.unpublished_files(age_seconds, kBatch)) {
         for (const auto& v : batch) {
-            store.remove(v.tarball_key);
+            if (!store.remove(v.tarball_key)) return r;
             uploads.forget_file(v.id);
             ++r.tombstones;
         }

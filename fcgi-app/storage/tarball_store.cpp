@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <ctime>
 #include <filesystem>
 #include <stdexcept>
 
@@ -93,9 +94,17 @@ bool LocalDiskStore::put(const std::string& key, std::string_view bytes) {
     return true;
 }
 
-void LocalDiskStore::remove(const std::string& key) noexcept {
-    if (!valid_key(key)) return;
+bool LocalDiskStore::remove(const std::string& key) noexcept {
+    if (!valid_key(key) || removals_paused()) return false;
     ::unlink((fs::path{root_} / key).c_str());
+    return true;
+}
+
+bool LocalDiskStore::removals_paused() const noexcept {
+    struct stat st {};
+    const auto marker = fs::path{root_} / kBackupMarker;
+    if (::stat(marker.c_str(), &st) != 0) return false;
+    return std::time(nullptr) - st.st_mtime < 6 * 3600;  // older: a backup that died
 }
 
 std::string LocalDiskStore::accel_uri(const std::string& key, bool is_public) const {

@@ -17,7 +17,11 @@ class TarballStore {
     // so the caller knows the file is not its own to remove.
     // Throws std::runtime_error (disk full, permissions).
     [[nodiscard]] virtual bool put(const std::string& key, std::string_view bytes) = 0;
-    virtual void remove(const std::string& key) noexcept = 0;
+    // False when it did not remove the file: removals are paused while a
+    // backup copies the store (depotctl backup), so every file a snapshot of
+    // the rows names is still there; the sweep removes it later.
+    virtual bool remove(const std::string& key) noexcept = 0;
+    [[nodiscard]] virtual bool removals_paused() const noexcept = 0;
     // The internal URI nginx answers X-Accel-Redirect with; shared caches may
     // keep public tarballs only.
     [[nodiscard]] virtual std::string accel_uri(const std::string& key, bool is_public) const = 0;
@@ -33,7 +37,10 @@ class LocalDiskStore final : public TarballStore {
   public:
     explicit LocalDiskStore(std::string root);
     [[nodiscard]] bool put(const std::string& key, std::string_view bytes) override;
-    void remove(const std::string& key) noexcept override;
+    bool remove(const std::string& key) noexcept override;
+    [[nodiscard]] bool removals_paused() const noexcept override;
+    // The marker a backup holds while it copies (hours old: a dead backup's).
+    static constexpr std::string_view kBackupMarker = ".backup-in-progress";
     [[nodiscard]] std::string accel_uri(const std::string& key, bool is_public) const override;
 
     int clean_orphans(int age_seconds) override;

@@ -18,6 +18,13 @@ constexpr const char* kUsed = "SELECT 1 FROM versions WHERE tarball_key = ? LIMI
 constexpr const char* kUnpublishedFiles =
     "SELECT id, tarball_key FROM versions WHERE unpublished_at IS NOT NULL"
     " AND tarball_key IS NOT NULL AND unpublished_at < NOW(3) - INTERVAL ? SECOND LIMIT ?";
+constexpr const char* kHasTables =
+    "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = DATABASE()"
+    " AND table_name IN ('users', 'packages')";
+constexpr const char* kCountUse =
+    "SELECT (SELECT COUNT(*) FROM users) + (SELECT COUNT(*) FROM packages)";
+constexpr const char* kTarballKeys =
+    "SELECT tarball_key FROM versions WHERE tarball_key IS NOT NULL";
 constexpr const char* kForgetFile = "UPDATE versions SET tarball_key = NULL WHERE id = ?";
 
 std::vector<UploadRow> rows(sql::PreparedStatement& st) {
@@ -74,6 +81,23 @@ void UploadRepo::forget_file(std::uint64_t version_id) {
     const auto st = db_.prepare(kForgetFile);
     st->setUInt64(1, version_id);
     st->executeUpdate();
+}
+
+bool UploadRepo::registry_empty() const {
+    const auto tables = db_.prepare(kHasTables);
+    const auto rs = query(*tables);
+    if (!rs->next() || rs->getInt(1) < 2) return true;
+    const auto use = db_.prepare(kCountUse);
+    const auto n = query(*use);
+    return n->next() && n->getUInt64(1) == 0;
+}
+
+std::vector<std::string> UploadRepo::tarball_keys() const {
+    const auto st = db_.prepare(kTarballKeys);
+    const auto rs = query(*st);
+    std::vector<std::string> out;
+    while (rs->next()) out.push_back(str(*rs, 1));
+    return out;
 }
 
 }  // namespace depot::storage

@@ -34,6 +34,10 @@ class UploadRepo {
     // worker died between the commit and the removal).
     [[nodiscard]] std::vector<UploadRow> unpublished_files(int age_seconds, int limit) const;
     void forget_file(std::uint64_t version_id);
+    // For depotctl restore: no account and no package (or no tables yet),
+    // and every file a version names.
+    [[nodiscard]] bool registry_empty() const;
+    [[nodiscard]] std::vector<std::string> tarball_keys() const;
 
   private:
     Db& db_;
