@@ -2,15 +2,19 @@
 // supervise the worker processes (fcgi/supervisor), each this binary again
 // with --worker: threads accepting on the socket until SIGTERM.
 
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "api/context.hpp"
 #include "api/dispatch.hpp"
@@ -70,6 +74,63 @@ std::string self_path(const char* argv0) {
     return {buf, static_cast<std::size_t>(n)};
 }
 
+// What a supervisor hands its exec'd self (SIGHUP): fds and old workers.
+constexpr const char* kInheritedFds = "DEPOT_SUPERVISOR_FDS";
+constexpr const char* kRetiring = "DEPOT_RETIRING";
+
+struct Inherited {
+    int listen_fd = -1;
+    int metrics_fd = -1;
+    std::vector<int> retiring;
+};
+
+std::vector<int> numbers(const char* text) {
+    std::vector<int> out;
+    std::string cur;
+    for (const char* p = text; p && *p; ++p) {
+        if (*p == ',') {
+            if (!cur.empty()) out.push_back(std::atoi(cur.c_str()));
+            cur.clear();
+        } else {
+            cur.push_back(*p);
+        }
+    }
+    if (!cur.empty()) out.push_back(std::atoi(cur.c_str()));
+    return out;
+}
+
+// Read and removed from the environment, so no worker sees them.
+Inherited take_inherited() {
+    Inherited in;
+    const auto fds = numbers(std::getenv(kInheritedFds));
+    if (fds.size() == 2) {
+        in.listen_fd = fds[0];
+        in.metrics_fd = fds[1];
+        in.retiring = numbers(std::getenv(kRetiring));
+    }
+    ::unsetenv(kInheritedFds);
+    ::unsetenv(kRetiring);
+    return in;
+}
+
+// SIGHUP: this binary as it is on disk now, with the same arguments; the
+// socket and the metrics stay open across the exec. Returns only on failure.
+void reexec(const std::string& exe, int argc, char** argv, int listen_fd, int metrics_fd,
+            const std::vector<int>& children) {
+    std::string pids;
+    for (const int p : children) pids += (pids.empty() ? "" : ",") + std::to_string(p);
+    const auto fds = std::to_string(listen_fd) + "," + std::to_string(metrics_fd);
+    for (const int fd : {listen_fd, metrics_fd}) ::fcntl(fd, F_SETFD, 0);  // kept by exec
+    ::setenv(kInheritedFds, fds.c_str(), 1);
+    ::setenv(kRetiring, pids.c_str(), 1);
+    std::vector<char*> args(argv, argv + argc);
+    args.push_back(nullptr);
+    ::execv(exe.c_str(), args.data());
+    depot::log::error(std::string{"reload: cannot run "} + exe + ": " + std::strerror(errno));
+    ::unsetenv(kInheritedFds);
+    ::unsetenv(kRetiring);
+}
+
 // What killed workers left behind (services/sweep); never fatal.
 void sweep_once(depot::storage::Db& db, depot::storage::TarballStore& tarballs,
                 const depot::Config& config) {
@@ -91,6 +152,14 @@ void sweep_once(depot::storage::Db& db, depot::storage::TarballStore& tarballs,
 // the supervisor, until SIGTERM; a sweep at start and every few minutes.
 int run_worker(const depot::Config& config, const depot::render::ViewSources& view_sources) {
     using namespace depot;
+    // Gone with the supervisor: a killed one leaves no worker serving a
+    // socket nobody will restart.
+    if (const char* parent = std::getenv(fcgi::kSupervisorPid)) {
+        const pid_t supervisor = static_cast<pid_t>(std::atoi(parent));
+        ::unsetenv(fcgi::kSupervisorPid);
+        ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+        if (::getppid() != supervisor) return 0;
+    }
     sigset_t stop_signals;
     sigemptyset(&stop_signals);
     sigaddset(&stop_signals, SIGTERM);
@@ -176,10 +245,22 @@ int main(int argc, char** argv) {
     sigemptyset(&signals);
     for (const int s : {SIGTERM, SIGINT, SIGHUP, SIGCHLD}) sigaddset(&signals, s);
     pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+    // After a reload (SIGHUP) this process is its previous self exec'd again:
+    // the socket, the metrics and the workers to retire come in the environment.
+    const Inherited inherited = take_inherited();
     int listen_fd = -1;
+    int metrics_fd = -1;
+    std::optional<services::Metrics> metrics;
     try {
-        listen_fd = config.listen == "fd:0" ? fcgi::inherited_socket()
-                                            : fcgi::listen_unix(config.listen, 1024);
+        if (inherited.listen_fd >= 0) {
+            listen_fd = inherited.listen_fd;
+            metrics_fd = inherited.metrics_fd;
+            metrics.emplace(services::Metrics::adopt(metrics_fd));
+        } else {
+            listen_fd = config.listen == "fd:0" ? fcgi::inherited_socket()
+                                                : fcgi::listen_unix(config.listen, 1024);
+            metrics.emplace(services::Metrics::create_shared(metrics_fd));
+        }
         // Documents built for another public_url (or format) go; readers rebuild them.
         if (services::Documents{config}.drop_if_stale())
             log::info("dropped documents built for another public_url or format");
@@ -192,21 +273,21 @@ int main(int argc, char** argv) {
     for (int i = 0; i < argc; ++i) options.args.emplace_back(argv[i]);
     options.args.emplace_back("--worker");
     options.listen_fd = listen_fd;
-    options.processes = config.processes;
-    int metrics_fd = -1;
-    std::optional<services::Metrics> metrics;
-    try {
-        metrics.emplace(services::Metrics::create_shared(metrics_fd));
-    } catch (const std::exception& e) {
-        std::fprintf(stderr, "depot-fcgi: %s\n", e.what());
-        return 1;
-    }
     options.metrics_fd = metrics_fd;
+    options.processes = config.processes;
+    options.retiring = inherited.retiring;
     log::info("depot-fcgi " + std::to_string(config.processes) + " processes of " +
               std::to_string(config.threads_per_process()) + " workers on " + config.listen +
               ", public url " + config.public_url);
-    const int rc = fcgi::supervise(options, &metrics->block().worker_restarts);
-    if (config.listen != "fd:0") ::unlink(config.listen.c_str());
-    log::info("stopped");
-    return rc;
+    while (true) {
+        const auto r = fcgi::supervise(options, &metrics->block().worker_restarts);
+        if (!r.reload) {
+            if (config.listen != "fd:0") ::unlink(config.listen.c_str());
+            log::info("stopped");
+            return r.status;
+        }
+        reexec(options.exe, argc, argv, listen_fd, metrics_fd, r.children);
+        // Only when the exec failed: this supervisor replaces the workers itself.
+        options.retiring = r.children;
+    }
 }

@@ -1,7 +1,7 @@
 #include "fcgi/supervisor.hpp"
 
 #include <signal.h>
-#include <sys/prctl.h>
+#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -13,13 +13,14 @@
 
 #include "log.hpp"
 
+extern char** environ;
+
 namespace depot::fcgi {
 namespace {
 
 using Clock = std::chrono::steady_clock;
 
 struct Child {
-    int generation = 0;
     Clock::time_point started;
 };
 
@@ -28,37 +29,47 @@ std::string describe_exit(int status) {
     return "exited with status " + std::to_string(WEXITSTATUS(status));
 }
 
+// The worker as a new program (posix_spawn: nothing runs between fork and
+// exec): the socket on fd 0, the metrics on fd 3, nothing else, signals
+// unblocked. It learns our pid so it can die with us (PR_SET_PDEATHSIG).
 pid_t spawn(const SupervisorOptions& o) {
     std::vector<char*> argv;
     for (const auto& a : o.args) argv.push_back(const_cast<char*>(a.c_str()));
     argv.push_back(nullptr);
-    const pid_t parent = ::getpid();
-    const pid_t pid = ::fork();
-    if (pid != 0) return pid;  // the supervisor, or -1
-    // The worker: the socket on fd 0, nothing else inherited, our signals
-    // back to normal, and gone with the supervisor.
-    if (o.listen_fd != 0 && ::dup2(o.listen_fd, 0) < 0) ::_exit(126);
-    if (o.metrics_fd >= 0 && o.metrics_fd != 3 && ::dup2(o.metrics_fd, 3) < 0) ::_exit(126);
-    ::closefrom(o.metrics_fd >= 0 ? 4 : 3);
-    ::prctl(PR_SET_PDEATHSIG, SIGTERM);
-    if (::getppid() != parent) ::_exit(0);
+    ::setenv(kSupervisorPid, std::to_string(::getpid()).c_str(), 1);
+    posix_spawn_file_actions_t files;
+    posix_spawn_file_actions_init(&files);
+    if (o.listen_fd != 0) posix_spawn_file_actions_adddup2(&files, o.listen_fd, 0);
+    if (o.metrics_fd >= 0 && o.metrics_fd != 3)
+        posix_spawn_file_actions_adddup2(&files, o.metrics_fd, 3);
+    posix_spawn_file_actions_addclosefrom_np(&files, o.metrics_fd >= 0 ? 4 : 3);
+    posix_spawnattr_t attr;
+    posix_spawnattr_init(&attr);
     sigset_t none;
     sigemptyset(&none);
-    ::sigprocmask(SIG_SETMASK, &none, nullptr);
-    ::execv(o.exe.c_str(), argv.data());
-    ::_exit(127);
+    posix_spawnattr_setsigmask(&attr, &none);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
+    pid_t pid = -1;
+    const int rc = ::posix_spawn(&pid, o.exe.c_str(), &files, &attr, argv.data(), environ);
+    posix_spawnattr_destroy(&attr);
+    posix_spawn_file_actions_destroy(&files);
+    ::unsetenv(kSupervisorPid);
+    if (rc != 0) {
+        errno = rc;
+        return -1;
+    }
+    return pid;
 }
 
 }  // namespace
 
-int supervise(const SupervisorOptions& o, std::atomic<std::uint64_t>* restarts) {
+SuperviseResult supervise(const SupervisorOptions& o, std::atomic<std::uint64_t>* restarts) {
     sigset_t set;
     sigemptyset(&set);
     for (const int s : {SIGTERM, SIGINT, SIGHUP, SIGCHLD}) sigaddset(&set, s);
     ::sigprocmask(SIG_BLOCK, &set, nullptr);
 
     std::map<pid_t, Child> children;
-    int generation = 0;
     int missing = 0;      // workers to start again
     int fast_deaths = 0;  // in a row, each within a few seconds of its start
     Clock::time_point next_start = Clock::now();
@@ -70,10 +81,13 @@ int supervise(const SupervisorOptions& o, std::atomic<std::uint64_t>* restarts) 
             next_start = Clock::now() + std::chrono::seconds{1};
             return;
         }
-        children[pid] = {generation, Clock::now()};
+        children[pid] = {Clock::now()};
     };
     for (int i = 0; i < o.processes; ++i) start_one();
     log::info("supervising " + std::to_string(o.processes) + " worker processes");
+    // The previous supervisor's workers (this process before its exec) finish
+    // what they hold and go; waitpid reaps them below, as strangers.
+    for (const int pid : o.retiring) ::kill(pid, SIGTERM);
 
     bool stopping = false;
     Clock::time_point deadline{};
@@ -91,14 +105,11 @@ int supervise(const SupervisorOptions& o, std::atomic<std::uint64_t>* restarts) 
                 for (const auto& [pid, c] : children) ::kill(pid, SIGTERM);
             }
         } else if (sig == SIGHUP && !stopping) {
-            // New workers first: the old ones finish what they hold and go.
-            log::info("replacing every worker process");
-            ++generation;
-            std::vector<pid_t> old;
-            for (const auto& [pid, c] : children) old.push_back(pid);
-            for (int i = 0; i < o.processes; ++i) start_one();
-            for (const pid_t pid : old) ::kill(pid, SIGTERM);
-            missing = 0;
+            SuperviseResult r;
+            r.reload = true;
+            for (const auto& [pid, c] : children) r.children.push_back(pid);
+            log::info("reloading: running the binary on disk again; the workers go on meanwhile");
+            return r;
         }
         int status = 0;
         pid_t pid;
@@ -107,7 +118,7 @@ int supervise(const SupervisorOptions& o, std::atomic<std::uint64_t>* restarts) 
             if (it == children.end()) continue;
             const auto child = it->second;
             children.erase(it);
-            if (stopping || child.generation != generation) continue;  // asked to go
+            if (stopping) continue;  // asked to go
             log::error("worker process " + std::to_string(pid) + " " + describe_exit(status) +
                        "; starting another");
             if (restarts) restarts->fetch_add(1, std::memory_order_relaxed);
@@ -132,7 +143,7 @@ int supervise(const SupervisorOptions& o, std::atomic<std::uint64_t>* restarts) 
         }
     }
     log::info("every worker process stopped");
-    return 0;
+    return {};
 }
 
 }  // namespace depot::fcgi

@@ -63,6 +63,12 @@ Metrics Metrics::create_shared(int& fd) {
     return Metrics{block, true};
 }
 
+Metrics Metrics::adopt(int fd) {
+    auto* block = map_block(fd);
+    if (block == nullptr) throw std::runtime_error("metrics: cannot map the shared memory");
+    return Metrics{block, true};
+}
+
 Metrics Metrics::attach() {
     struct stat st {};
     if (::fstat(kMetricsFd, &st) == 0 && S_ISREG(st.st_mode) &&

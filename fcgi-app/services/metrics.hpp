@@ -43,6 +43,8 @@ class Metrics {
     Metrics();
     // The supervisor's: a new shared block, whose fd it passes on (memfd).
     static Metrics create_shared(int& fd);
+    // A supervisor's after a reload: the block its previous self made.
+    static Metrics adopt(int fd);
     // A worker's: the block on kMetricsFd when the supervisor gave one,
     // else one of its own.
     static Metrics attach();

@@ -108,8 +108,9 @@ describe('surviving faults', () => {
     assert.ok(!now.includes(victim));
   });
 
-  test('a reload (every worker replaced) under read load costs no read', async () => {
+  test('a reload (supervisor and every worker run again from disk) under read load costs no read', async () => {
     const before = await workerPids(stack);
+    const supervisor = (await readFile(path.join(stack.dir, 'run/depot-fcgi.pid'), 'utf8')).trim();
     const load = readLoad(c, '/-/ping');
     await sleep(300);
     assert.equal((await stack.ctl('fcgi-reload')).code, 0);
@@ -119,6 +120,9 @@ describe('surviving faults', () => {
     const after = await workerPids(stack);
     assert.equal(after.length, 2);
     assert.ok(after.every((p) => !before.includes(p)), 'every worker was replaced');
+    // The supervisor exec'd itself: the same pid, the same socket, a new binary image.
+    assert.equal((await readFile(path.join(stack.dir, 'run/depot-fcgi.pid'), 'utf8')).trim(), supervisor);
+    assert.match(await stack.log('depot-fcgi.log'), /reloading: running the binary on disk again/);
   });
 
   test('50 trials of 8 concurrent first publishes of one name: one 201, seven 409, never a 5xx', async () => {
