@@ -25,7 +25,6 @@ class PackageWrite {
     PackageWrite(storage::Db& db, const Config& config, const Principal& who,
                  const model::PackageName& name)
         : db_{db},
-          config_{config},
           who_{who},
           name_{name},
           docs_{config},
@@ -95,7 +94,6 @@ class PackageWrite {
     }
 
     storage::Db& db_;
-    const Config& config_;
     const Principal& who_;
     const model::PackageName& name_;
     Documents docs_;
