@@ -189,7 +189,10 @@ BackupSummary restore(const Config& config, storage::Db& db, const std::string& 
     std::uint64_t missing = 0;
     for (const auto& key : storage::UploadRepo{db}.tarball_keys()) {
         const auto from = in / "tarballs" / key;
-        if (key.find("..") != std::string::npos || !fs::is_regular_file(from)) {
+        // Keys are relative paths inside the store (storage/tarball_store);
+        // anything else in a backup's rows is not followed anywhere.
+        if (key.empty() || key.front() == '/' || key.find("..") != std::string::npos ||
+            !fs::is_regular_file(from)) {
             ++missing;
             continue;
         }

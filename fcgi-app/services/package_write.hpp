@@ -24,12 +24,7 @@ class PackageWrite {
   public:
     PackageWrite(storage::Db& db, const Config& config, const Principal& who,
                  const model::PackageName& name)
-        : db_{db},
-          who_{who},
-          name_{name},
-          docs_{config},
-          doc_{docs_, name.str()},
-          tx_{db} {
+        : db_{db}, who_{who}, name_{name}, docs_{config}, doc_{docs_, name.str()}, tx_{db} {
         auto p = storage::PackageRepo{db}.find(name.str(), true);
         if (!p || !p->unpublished.empty())
             throw not_found("package \"" + name.str() + "\" not found");
