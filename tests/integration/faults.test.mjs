@@ -4,6 +4,7 @@
 // racing first publishes of one name end as one 201 and 409s, never a 5xx.
 
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { readFile, readdir, stat } from 'node:fs/promises';
 import https from 'node:https';
 import path from 'node:path';
@@ -101,6 +102,7 @@ describe('surviving faults', () => {
     process.kill(victim, 'SIGKILL');
     await sleep(1000);
     await load.stop();
+    console.log(`worker killed under load: ${load.stats.ok} reads answered, ${load.stats.failed.length} failed`);
     assert.deepEqual(load.stats.failed, [], `${load.stats.failed.length} failed of ${load.stats.ok}`);
     assert.ok(load.stats.ok > 50, `${load.stats.ok} reads`);
     const now = await workerPids(stack);
@@ -116,6 +118,7 @@ describe('surviving faults', () => {
     assert.equal((await stack.ctl('fcgi-reload')).code, 0);
     await sleep(1500);
     await load.stop();
+    console.log(`reload under load: ${load.stats.ok} reads answered, ${load.stats.failed.length} failed`);
     assert.deepEqual(load.stats.failed, [], `${load.stats.failed.length} failed of ${load.stats.ok}`);
     const after = await workerPids(stack);
     assert.equal(after.length, 2);
@@ -239,6 +242,20 @@ describe('surviving faults', () => {
     assert.ok(!/token|password|alice/.test(r.body), 'no secret, no name');
     const away = await stack.curl('/-/metrics', { extra: ['--interface', '127.0.0.2'] });
     assert.equal(away.status, 404);
+  });
+
+  test('kill -9 of the supervisor takes its workers down; status says so; a start brings it back', async () => {
+    const supervisor = Number((await readFile(path.join(stack.dir, 'run/depot-fcgi.pid'), 'utf8')).trim());
+    const workers = await workerPids(stack);
+    process.kill(supervisor, 'SIGKILL');
+    const alive = (pid) => { try { process.kill(pid, 0); return !/\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8')); } catch { return false; } };
+    for (let i = 0; i < 50 && workers.some(alive); i++) await sleep(100);
+    assert.deepEqual(workers.filter(alive), [], 'no worker outlives its supervisor');
+    assert.match((await stack.ctl('status')).stdout, /depot-fcgi: stopped/);
+    assert.equal((await stack.ctl('fcgi-start')).code, 0);
+    assert.equal((await workerPids(stack)).length, 2);
+    for (let i = 0; i < 50 && (await c.request('GET', '/-/ping')).status !== 200; i++) await sleep(100);
+    assert.equal((await c.request('GET', '/-/ping')).status, 200);
   });
 });
 
