@@ -88,6 +88,40 @@ describe('surviving faults', () => {
   const put = (m, tgz) => c.request('PUT', `/${m.name}`, { 'content-type': 'application/json', ...alice.auth },
     JSON.stringify(publishBody(m, tgz)));
 
+  // After faults: once up again and swept with no grace period (nothing is
+  // in flight), every 201 has its version, every version its file, no file
+  // lacks a version, no upload is left, and the documents as served are
+  // what the rows say (equal to a rebuild from them).
+  const agree = async (names, outcomes) => {
+    for (let i = 0; i < 100 && (await c.request('GET', '/-/ping')).status !== 200; i++) await sleep(100);
+    const swept = await ctl('sweep', '--age', '0');
+    assert.equal(swept.code, 0, swept.stderr);
+    console.log(`sweep: ${swept.stdout.trim()}`);
+    const like = names.map((n) => `'${n}'`).join(',');
+    const rows = (await stack.sql(`SELECT CONCAT(p.name, '@', v.version) FROM versions v JOIN packages p ON p.id = v.package_id WHERE p.name IN (${like})`))
+      .split('\n').filter(Boolean);
+    const versions = new Set(rows);
+    for (const o of outcomes.filter((x) => x.status === 201)) assert.ok(versions.has(`${o.name}@${o.version}`), `${o.name}@${o.version}`);
+    const keys = new Set((await stack.sql('SELECT tarball_key FROM versions WHERE tarball_key IS NOT NULL')).split('\n').filter(Boolean));
+    for (const key of keys) await stat(path.join(stack.dir, 'tarballs', key));
+    const orphans = (await storeFiles(stack)).filter((f) => !keys.has(f));
+    assert.deepEqual(orphans, [], 'files no version uses');
+    assert.equal(await stack.sql('SELECT COUNT(*) FROM uploads'), '0');
+    const docs = async () => Promise.all(names.map(async (n) => {
+      const r = await c.request('GET', `/${n}`, { accept: 'application/json' });
+      if (r.status === 404) return null;  // never created
+      assert.equal(r.status, 200, r.body);
+      return JSON.parse(r.body);
+    }));
+    const served = await docs();
+    for (const [i, n] of names.entries()) {
+      assert.deepEqual(Object.keys(served[i]?.versions ?? {}).sort(),
+        [...versions].filter((k) => k.startsWith(`${n}@`)).map((k) => k.split('@')[1]).sort());
+    }
+    assert.equal((await ctl('rebuild-packuments')).code, 0);
+    assert.deepEqual(await docs(), served);
+  };
+
   test('two worker processes under one supervisor; status tells them apart from a dead pool', async () => {
     assert.equal((await workerPids(stack)).length, 2);
     const status = await stack.ctl('status');
@@ -195,36 +229,7 @@ describe('surviving faults', () => {
     assert.ok(kills >= 30, `${kills} kills`);
     assert.ok(outcomes.length >= 200);
 
-    // Up again, then the sweep with no grace period (nothing is in flight).
-    for (let i = 0; i < 100 && (await c.request('GET', '/-/ping')).status !== 200; i++) await sleep(100);
-    const swept = await ctl('sweep', '--age', '0');
-    assert.equal(swept.code, 0, swept.stderr);
-    console.log(`sweep: ${swept.stdout.trim()}`);
-
-    // No client saw 201 for a version that is not there.
-    const rows = (await stack.sql("SELECT CONCAT(p.name, '@', v.version, ' ', IFNULL(v.tarball_key, '')) FROM versions v JOIN packages p ON p.id = v.package_id WHERE p.name LIKE 'kill-%'"))
-      .split('\n').filter(Boolean);
-    const versions = new Map(rows.map((r) => r.split(' ')));
-    for (const o of outcomes.filter((x) => x.status === 201)) assert.ok(versions.has(`${o.name}@${o.version}`), `${o.name}@${o.version}`);
-    // No version without its file, no file without its version.
-    const keys = new Set((await stack.sql('SELECT tarball_key FROM versions WHERE tarball_key IS NOT NULL')).split('\n').filter(Boolean));
-    for (const key of keys) await stat(path.join(stack.dir, 'tarballs', key));
-    const orphans = (await storeFiles(stack)).filter((f) => !keys.has(f));
-    assert.deepEqual(orphans, [], 'files no version uses');
-    assert.equal(await stack.sql('SELECT COUNT(*) FROM uploads'), '0');
-    // The documents say what the rows say: as served, and rebuilt from the rows.
-    const docs = async () => Promise.all(names.map(async (n) => {
-      const r = await c.request('GET', `/${n}`, { accept: 'application/json' });
-      assert.equal(r.status, 200, r.body);
-      return JSON.parse(r.body);
-    }));
-    const served = await docs();
-    for (const [i, n] of names.entries()) {
-      assert.deepEqual(Object.keys(served[i].versions).sort(),
-        [...versions.keys()].filter((k) => k.startsWith(`${n}@`)).map((k) => k.split('@')[1]).sort());
-    }
-    assert.equal((await ctl('rebuild-packuments')).code, 0);
-    assert.deepEqual(await docs(), served);
+    await agree(names, outcomes);
   });
 
   test("GET /-/metrics: the host's counters from every worker process, for allowed addresses only", async () => {
@@ -256,6 +261,40 @@ describe('surviving faults', () => {
     assert.equal((await workerPids(stack)).length, 2);
     for (let i = 0; i < 50 && (await c.request('GET', '/-/ping')).status !== 200; i++) await sleep(100);
     assert.equal((await c.request('GET', '/-/ping')).status, 200);
+  });
+
+  test('kill -9 of MariaDB and of the whole service during publishes: the same agreement', async () => {
+    const names = ['crash-a', 'crash-b'];
+    const outcomes = [];
+    let publishing = true;
+    const publisher = async (name) => {
+      for (let v = 0; publishing; v++) {
+        const m = { name, version: `1.0.${v}` };
+        const tgz = await tarball(path.join(stack.dir, 'crash'), m);
+        outcomes.push({ ...m, status: (await put(m, tgz)).status });
+        if (outcomes.at(-1).status >= 500) await sleep(50);
+      }
+    };
+    const running = Promise.all(names.map(publisher));
+    const mariadb = async () => Number((await readFile(path.join(stack.dir, 'run/mariadb.pid'), 'utf8')).trim());
+    const supervisor = async () => Number((await readFile(path.join(stack.dir, 'run/depot-fcgi.pid'), 'utf8')).trim());
+    for (let round = 0; round < 2; round++) {
+      await sleep(700);
+      process.kill(await mariadb(), 'SIGKILL');  // InnoDB recovers at the next start
+      await sleep(300);
+      assert.equal((await stack.ctl('db-start')).code, 0);
+      await sleep(700);
+      process.kill(await supervisor(), 'SIGKILL');  // and every worker with it
+      await sleep(300);
+      assert.equal((await stack.ctl('fcgi-start')).code, 0);
+    }
+    await sleep(700);
+    publishing = false;
+    await running;
+    const tally = outcomes.reduce((t, o) => ({ ...t, [o.status]: (t[o.status] ?? 0) + 1 }), {});
+    console.log(`crash test: 2 MariaDB and 2 service kills during ${outcomes.length} publishes: ${JSON.stringify(tally)}`);
+    assert.ok(outcomes.filter((o) => o.status === 201).length > 5);
+    await agree(names, outcomes);
   });
 });
 
