@@ -287,11 +287,19 @@ void Documents::build(storage::Db& db, const std::string& name, DocChange change
 
     // The old files go before the commit: from here until the new ones are
     // in place, readers build from the rows (and wait for our lock).
+    // A file that cannot be taken down fails the write (it rolls back): a
+    // public file must never outlive a change to restricted.
+    const auto take_down = [&](const std::string& path) {
+        if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
+            for (const auto& [from, to] : built) ::unlink(from.c_str());
+            fail("take down " + path);
+        }
+    };
     for (const char* tree : kTrees) {
         for (const char* kind : {kFull, kAbbreviated}) {
             const auto base = root_ + "/" + tree + "/" + name + "/" + kind;
-            ::unlink((base + ".gz").c_str());
-            ::unlink((base + ".meta").c_str());
+            take_down(base + ".gz");
+            take_down(base + ".meta");
         }
     }
     // Tarballs nginx sends by itself: gone when the package is no longer
@@ -299,6 +307,11 @@ void Documents::build(storage::Db& db, const std::string& name, DocChange change
     if (!live || pkg->access != "public" || change == DocChange::Everything) {
         std::error_code ec;
         fs::remove_all(root_ + "/public/" + name + "/-", ec);
+        if (ec) {
+            for (const auto& [from, to] : built) ::unlink(from.c_str());
+            throw std::runtime_error("documents: cannot take down the public tarballs of " + name +
+                                     ": " + ec.message());
+        }
     }
     for (auto& m : built) moves.push_back(std::move(m));
 }
