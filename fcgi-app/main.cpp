@@ -4,7 +4,9 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <spawn.h>
 #include <sys/prctl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -32,6 +34,8 @@
 #include "services/sweep.hpp"
 #include "storage/db.hpp"
 #include "storage/tarball_store.hpp"
+
+extern char** environ;
 
 namespace {
 
@@ -111,6 +115,21 @@ Inherited take_inherited() {
     ::unsetenv(kInheritedFds);
     ::unsetenv(kRetiring);
     return in;
+}
+
+// Whether the binary on disk accepts the config on disk (--check-config),
+// before this supervisor becomes it: a reload with a broken one is refused.
+bool reload_checks(const std::string& exe, int argc, char** argv) {
+    std::vector<char*> args(argv, argv + argc);
+    std::string check = "--check-config";
+    args.push_back(check.data());
+    args.push_back(nullptr);
+    pid_t pid = -1;
+    if (::posix_spawn(&pid, exe.c_str(), nullptr, nullptr, args.data(), environ) != 0) return false;
+    int status = 0;
+    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    return WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 
 // SIGHUP: this binary as it is on disk now, with the same arguments; the
@@ -261,12 +280,17 @@ int main(int argc, char** argv) {
                                                 : fcgi::listen_unix(config.listen, 1024);
             metrics.emplace(services::Metrics::create_shared(metrics_fd));
         }
-        // Documents built for another public_url (or format) go; readers rebuild them.
-        if (services::Documents{config}.drop_if_stale())
-            log::info("dropped documents built for another public_url or format");
     } catch (const std::exception& e) {
         std::fprintf(stderr, "depot-fcgi: %s\n", e.what());
         return 1;
+    }
+    // Documents built for another public_url (or format) go; readers rebuild
+    // them. A failure is logged, never fatal: the workers still serve.
+    try {
+        if (services::Documents{config}.drop_if_stale())
+            log::info("dropped documents built for another public_url or format");
+    } catch (const std::exception& e) {
+        log::error(std::string{"cannot drop stale documents: "} + e.what());
     }
     fcgi::SupervisorOptions options;
     options.exe = self_path(argv[0]);
@@ -286,8 +310,17 @@ int main(int argc, char** argv) {
             log::info("stopped");
             return r.status;
         }
+        if (!reload_checks(options.exe, argc, argv)) {
+            log::error(
+                "reload refused: the binary or config on disk does not start "
+                "(depot-fcgi --check-config failed); the running workers go on");
+            options.adopt = r.children;
+            options.retiring.clear();
+            continue;
+        }
         reexec(options.exe, argc, argv, listen_fd, metrics_fd, r.children);
-        // Only when the exec failed: this supervisor replaces the workers itself.
-        options.retiring = r.children;
+        // Only when the exec failed: keep the workers that run.
+        options.adopt = r.children;
+        options.retiring.clear();
     }
 }

@@ -132,15 +132,24 @@ http::Response Dispatcher::handle(http::Request& req, Context& ctx) const {
                 resp = render_error(req, ctx, 400,
                                     "the request holds text this registry cannot store "
                                     "(invalid UTF-8, or too long)");
-            } else if (storage::is_lock_conflict(ep) && attempt < kLockRetries) {
+            } else if (storage::is_deadlock(ep) && attempt < kLockRetries &&
+                       route_index < table_.size() &&
+                       table_[route_index].on_deadlock == OnDeadlock::RunAgain) {
                 // Another request's transaction won a race for the same rows
                 // (eight first publishes of one name): ours was rolled back
-                // whole, so it runs again and ends as the right 201/200/409.
-                log::info("transaction lost a lock race; retrying: " + storage::describe(ep),
+                // whole, and this route does nothing outside it, so it runs
+                // again and ends as the right 201/200/409.
+                log::info("transaction lost a deadlock; running it again: " + storage::describe(ep),
                           req.request_id);
                 counters.lock_retries.fetch_add(1, std::memory_order_relaxed);
                 std::this_thread::sleep_for(std::chrono::milliseconds{5 + 20 * attempt});
                 continue;
+            } else if (storage::is_lock_conflict(ep)) {
+                log::warn("transaction lost a lock race: " + storage::describe(ep), req.request_id);
+                resp = render_error(req, ctx, 503,
+                                    "another change to the same data was in the way; nothing "
+                                    "was changed, try again");
+                resp.set("Retry-After", "1");
             } else if (storage::is_write_refused(ep)) {
                 log::error("the database refuses writes: " + storage::describe(ep), req.request_id);
                 counters.db_errors.fetch_add(1, std::memory_order_relaxed);

@@ -35,12 +35,15 @@ const std::vector<Route>& routes() {
 
         {Get, "/-/v1/search", search},  // npm search
 
-        {Get, "/-/package/{pkg}/dist-tags", list_dist_tags},            // npm dist-tag ls
-        {Put, "/-/package/{pkg}/dist-tags/{tag}", add_dist_tag},        // npm dist-tag add
-        {Post, "/-/package/{pkg}/dist-tags/{tag}", add_dist_tag},       // older clients
-        {Delete, "/-/package/{pkg}/dist-tags/{tag}", remove_dist_tag},  // npm dist-tag rm
-        {Get, "/-/package/{pkg}/visibility", show_visibility},          // npm access get status
-        {Post, "/-/package/{pkg}/access", change_access},               // npm access set status
+        {Get, "/-/package/{pkg}/dist-tags", list_dist_tags},  // npm dist-tag ls
+        {Put, "/-/package/{pkg}/dist-tags/{tag}", add_dist_tag, kFormBody,
+         OnDeadlock::RunAgain},  // npm dist-tag add
+        {Post, "/-/package/{pkg}/dist-tags/{tag}", add_dist_tag, kFormBody,
+         OnDeadlock::RunAgain},  // older clients
+        {Delete, "/-/package/{pkg}/dist-tags/{tag}", remove_dist_tag, kFormBody,
+         OnDeadlock::RunAgain},                                 // npm dist-tag rm
+        {Get, "/-/package/{pkg}/visibility", show_visibility},  // npm access get status
+        {Post, "/-/package/{pkg}/access", change_access},       // npm access set status
         {Get, "/-/package/{pkg}/collaborators",
          list_collaborators},                                 // npm access list collaborators
         {Get, "/-/org/{scope}/package", list_org_packages},   // npm access list packages
@@ -52,8 +55,8 @@ const std::vector<Route>& routes() {
         {Get, "/-/changes", list_changes},                    // mirrors, caches
         {Post, "/-/npm/v1/security/advisories/bulk", audit_bulk, kAuditBody},  // npm audit
 
-        {Get, "/{pkg}", show_package},                    // npm install, view (packument)
-        {Put, "/{pkg}", publish, kDocumentBody},          // npm publish, deprecate, star
+        {Get, "/{pkg}", show_package},  // npm install, view (packument)
+        {Put, "/{pkg}", publish, kDocumentBody, OnDeadlock::RunAgain},  // publish, deprecate, star
         {Post, "/{pkg}", create_project_form},            // create a project (SPEC §3)
         {Get, "/{pkg}/-/{file}", download_tarball},       // npm install (tarball)
         {Get, "/{pkg}/v/{version}", show_version_page},   // a version's page (browsers)
@@ -64,10 +67,12 @@ const std::vector<Route>& routes() {
         {Post, "/{pkg}/-/session", adopt_token},          // a ?ut=/?pt= link's button
         {Post, "/{pkg}/{channel}", post_channel},         // stable, test, nightly (SPEC §3)
 
-        {Delete, "/{pkg}/-/{file}/-rev/{rev}", delete_tarball},         // npm unpublish NAME@V
-        {Put, "/{pkg}/-rev/{rev}", update_package_rev, kDocumentBody},  // unpublish, owner
-        {Delete, "/{pkg}/-rev/{rev}", delete_package},  // npm unpublish NAME --force
-        {Get, "/{pkg}/{version}", show_version},        // a version manifest by version or tag
+        {Delete, "/{pkg}/-/{file}/-rev/{rev}", delete_tarball},  // npm unpublish NAME@V
+        {Put, "/{pkg}/-rev/{rev}", update_package_rev, kDocumentBody,
+         OnDeadlock::RunAgain},  // unpublish, owner
+        {Delete, "/{pkg}/-rev/{rev}", delete_package, kFormBody,
+         OnDeadlock::RunAgain},                   // npm unpublish NAME --force
+        {Get, "/{pkg}/{version}", show_version},  // a version manifest by version or tag
     };
     return kRoutes;
 }

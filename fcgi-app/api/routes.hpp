@@ -25,11 +25,17 @@ inline constexpr std::uint64_t kFormBody = 64ull << 10;
 inline constexpr std::uint64_t kAuditBody = 16ull << 20;
 inline constexpr std::uint64_t kDocumentBody = ~0ull;  // max_body_bytes of the config
 
+// Whether a handler may run again after its transaction lost a deadlock:
+// only those whose every effect is inside that one transaction (and, for a
+// publish, a content-addressed file), never one that mails or counts first.
+enum class OnDeadlock { Answer503, RunAgain };
+
 struct Route {
     http::Method method;
     std::string_view pattern;
     Handler handler;
     std::uint64_t max_body = kFormBody;
+    OnDeadlock on_deadlock = OnDeadlock::Answer503;
 };
 
 // THE route table: every path the registry answers, in match order.

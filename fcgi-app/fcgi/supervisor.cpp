@@ -83,7 +83,8 @@ SuperviseResult supervise(const SupervisorOptions& o, std::atomic<std::uint64_t>
         }
         children[pid] = {Clock::now()};
     };
-    for (int i = 0; i < o.processes; ++i) start_one();
+    for (const int pid : o.adopt) children[pid] = {Clock::now()};
+    for (int i = static_cast<int>(o.adopt.size()); i < o.processes; ++i) start_one();
     log::info("supervising " + std::to_string(o.processes) + " worker processes");
     // The previous supervisor's workers (this process before its exec) finish
     // what they hold and go; waitpid reaps them below, as strangers.

@@ -28,6 +28,7 @@ struct SupervisorOptions {
     int metrics_fd = -1;            // becomes fd 3 (services/metrics), when set
     int processes = 2;
     std::vector<int> retiring;  // a previous supervisor's workers: stopped once ours run
+    std::vector<int> adopt;     // workers to keep supervising (a reload that was refused)
 };
 
 struct SuperviseResult {

@@ -103,6 +103,19 @@ std::uint64_t copy_into(const fs::path& from, const fs::path& to) {
     return fs::file_size(to);
 }
 
+// As the store accepts keys: relative, no empty, "." or ".." segment.
+bool store_key(std::string_view key) {
+    if (key.empty() || key.front() == '/') return false;
+    std::size_t start = 0;
+    while (true) {
+        const auto slash = key.find('/', start);
+        const auto seg = key.substr(start, slash == std::string_view::npos ? slash : slash - start);
+        if (seg.empty() || seg == "." || seg == "..") return false;
+        if (slash == std::string_view::npos) return true;
+        start = slash + 1;
+    }
+}
+
 std::string read_all(const fs::path& p) {
     std::ifstream in{p, std::ios::binary};
     std::stringstream ss;
@@ -190,9 +203,10 @@ BackupSummary restore(const Config& config, storage::Db& db, const std::string& 
     for (const auto& key : storage::UploadRepo{db}.tarball_keys()) {
         const auto from = in / "tarballs" / key;
         // Keys are relative paths inside the store (storage/tarball_store);
-        // anything else in a backup's rows is not followed anywhere.
-        if (key.empty() || key.front() == '/' || key.find("..") != std::string::npos ||
-            !fs::is_regular_file(from)) {
+        // anything else in a backup's rows, or a link in its files, is not
+        // followed anywhere.
+        std::error_code ec;
+        if (!store_key(key) || !fs::is_regular_file(fs::symlink_status(from, ec))) {
             ++missing;
             continue;
         }

@@ -105,9 +105,9 @@ storage::PackageRow lock_or_create(storage::Db& db, const Principal& who, const 
     return *packages.find(in.name.str(), true);
 }
 
-PublishOutcome record(storage::Db& db, const Config& config, const Principal& who,
-                      const PublishInput& in, const std::string& key, std::uint64_t upload,
-                      bool& committing) {
+PublishOutcome record(storage::Db& db, const storage::TarballStore* store, const Config& config,
+                      const Principal& who, const PublishInput& in, const std::string& key,
+                      std::uint64_t upload, bool& committing) {
     // Every way a version comes to exist passes here: no build metadata, ever
     // (review M7: "1.0.0+x" would install as an unpublished 1.0.0).
     (void)model::parse_publish_version(in.version);
@@ -171,6 +171,12 @@ PublishOutcome record(storage::Db& db, const Config& config, const Principal& wh
     storage::ChangeRepo{db}.append(
         {pkg.id, in.name.str(), "publish", who.user_id, who.name, change_detail(in)});
     doc.prepare(db, DocChange::Appended, in.version);
+    // The file this version names is there as it commits: a sweep of a dead
+    // publish's leftovers with the same bytes may have taken it since put().
+    if (store != nullptr && !store->exists(key))
+        throw HttpError(503,
+                        "the tarball was removed while publishing; nothing was changed, "
+                        "publish again");
     if (upload != 0) storage::UploadRepo{db}.finish(upload);  // the file is the version's now
     committing = true;
     tx.commit();
@@ -249,7 +255,7 @@ PublishOutcome publish(storage::Db& db, storage::TarballStore& store, const Conf
     }
     bool committing = false;
     try {
-        const auto outcome = record(db, config, who, in, key, upload, committing);
+        const auto outcome = record(db, &store, config, who, in, key, upload, committing);
         if (outcome == PublishOutcome::AlreadyPublished) forget();
         return outcome;
     } catch (...) {
@@ -266,7 +272,7 @@ PublishOutcome publish_pointer(storage::Db& db, const Config& config, const Prin
     require_write(who);
     prepare_readme(config, in);
     bool committing = false;
-    return record(db, config, who, in, std::string{}, 0, committing);
+    return record(db, nullptr, config, who, in, std::string{}, 0, committing);
 }
 
 std::string manifest_from_tarball(const Config& config, std::string_view tarball,

@@ -11,10 +11,15 @@ SweepResult sweep(storage::Db& db, storage::TarballStore& store, const Config& c
     SweepResult r;
     if (store.removals_paused()) return r;  // a backup is copying the store
     storage::UploadRepo uploads{db};
+    const Documents docs{config};
     constexpr int kBatch = 500;
     for (auto batch = uploads.stale(age_seconds, kBatch); !batch.empty();
          batch = uploads.stale(age_seconds, kBatch)) {
         for (const auto& u : batch) {
+            // Under the package's lock, which a publish holds from its check
+            // that its file exists to its commit: never both at once.
+            const auto slash = u.tarball_key.rfind('/');
+            const DocLock lock{docs.root(), u.tarball_key.substr(0, slash)};
             // A version uses it, or a live publish of the same bytes is storing
             // it again (content-addressed keys): the file stays.
             if (!uploads.used(u.tarball_key) &&
@@ -35,7 +40,7 @@ SweepResult sweep(storage::Db& db, storage::TarballStore& store, const Config& c
         }
         if (batch.size() < kBatch) break;
     }
-    r.partials = store.clean_orphans(age_seconds) + Documents{config}.clean_orphans(age_seconds);
+    r.partials = store.clean_orphans(age_seconds) + docs.clean_orphans(age_seconds);
     return r;
 }
 

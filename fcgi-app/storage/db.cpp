@@ -136,6 +136,16 @@ bool is_write_refused(const std::exception_ptr& e) {
     }
 }
 
+bool is_deadlock(const std::exception_ptr& e) {
+    try {
+        std::rethrow_exception(e);
+    } catch (const sql::SQLException& ex) {
+        return ex.getErrorCode() == 1213;
+    } catch (...) {
+        return false;
+    }
+}
+
 bool is_database_error(const std::exception_ptr& e) {
     try {
         std::rethrow_exception(e);

@@ -89,9 +89,11 @@ class Transaction {
 // character set (1366, 1300), a collation clash (1267, 1271), too long (1406).
 [[nodiscard]] bool is_invalid_text(const std::exception_ptr& e);
 
-// True when the transaction lost a race with another one and was rolled
-// back (deadlock 1213, lock wait timeout 1205): running it again is safe.
+// True when the transaction lost a race with another one: a deadlock
+// (1213, the whole transaction rolled back) or a lock wait timeout (1205).
 [[nodiscard]] bool is_lock_conflict(const std::exception_ptr& e);
+// Only the deadlock: InnoDB rolled the whole transaction back.
+[[nodiscard]] bool is_deadlock(const std::exception_ptr& e);
 
 // True when the server refuses writes: read-only (1290, 1036, 1792), or
 // its disk or a table is full (1021, 1114). Nothing was changed.

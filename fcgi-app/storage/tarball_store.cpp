@@ -100,6 +100,12 @@ bool LocalDiskStore::remove(const std::string& key) noexcept {
     return true;
 }
 
+bool LocalDiskStore::exists(const std::string& key) const noexcept {
+    struct stat st {};
+    return valid_key(key) && ::stat((fs::path{root_} / key).c_str(), &st) == 0 &&
+           S_ISREG(st.st_mode);
+}
+
 bool LocalDiskStore::removals_paused() const noexcept {
     struct stat st {};
     const auto marker = fs::path{root_} / kBackupMarker;

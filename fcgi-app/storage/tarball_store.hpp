@@ -22,6 +22,7 @@ class TarballStore {
     // the rows names is still there; the sweep removes it later.
     virtual bool remove(const std::string& key) noexcept = 0;
     [[nodiscard]] virtual bool removals_paused() const noexcept = 0;
+    [[nodiscard]] virtual bool exists(const std::string& key) const noexcept = 0;
     // The internal URI nginx answers X-Accel-Redirect with; shared caches may
     // keep public tarballs only.
     [[nodiscard]] virtual std::string accel_uri(const std::string& key, bool is_public) const = 0;
@@ -39,6 +40,7 @@ class LocalDiskStore final : public TarballStore {
     [[nodiscard]] bool put(const std::string& key, std::string_view bytes) override;
     bool remove(const std::string& key) noexcept override;
     [[nodiscard]] bool removals_paused() const noexcept override;
+    [[nodiscard]] bool exists(const std::string& key) const noexcept override;
     // The marker a backup holds while it copies (hours old: a dead backup's).
     static constexpr std::string_view kBackupMarker = ".backup-in-progress";
     [[nodiscard]] std::string accel_uri(const std::string& key, bool is_public) const override;

@@ -162,6 +162,24 @@ describe('surviving faults', () => {
     assert.match(await stack.log('depot-fcgi.log'), /reloading: running the binary on disk again/);
   });
 
+  test('a reload with a config that does not start is refused: the running workers go on', async () => {
+    const { writeFile } = await import('node:fs/promises');
+    const before = await workerPids(stack);
+    const good = await readFile(stack.config, 'utf8');
+    await writeFile(stack.config, `${good}\nno_such_key = 1\n`);
+    try {
+      const load = readLoad(c, '/-/ping');
+      assert.equal((await stack.ctl('fcgi-reload')).code, 0);
+      await sleep(1500);
+      await load.stop();
+      assert.deepEqual(load.stats.failed, []);
+      assert.deepEqual((await workerPids(stack)).sort(), before.sort(), 'the same workers');
+      assert.match(await stack.log('depot-fcgi.log'), /reload refused/);
+    } finally {
+      await writeFile(stack.config, good);
+    }
+  });
+
   test('50 trials of 8 concurrent first publishes of one name: one 201, seven 409, never a 5xx', async () => {
     const tally = {};
     for (let trial = 0; trial < 50; trial++) {
