@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <utime.h>
 
 #include <cerrno>
 #include <cstring>
@@ -135,11 +136,15 @@ BackupSummary backup(const Config& config, storage::Db& db, const std::string& d
     BackupSummary summary;
     const auto version = storage::schema_version(db);
     summary.schema_version = version ? std::to_string(*version) : "none";
-    // No file leaves the store from here to the end of the copy.
-    const fs::path marker = fs::path{config.tarball_dir} / storage::LocalDiskStore::kBackupMarker;
+    // No file leaves the store from here to the end of the copy: this
+    // backup's own marker, touched as it copies (storage/tarball_store).
+    const fs::path markers = fs::path{config.tarball_dir} / storage::LocalDiskStore::kBackupMarkers;
+    fs::create_directories(markers);
+    const fs::path marker =
+        markers / (std::to_string(::getpid()) + "-" + std::to_string(std::time(nullptr)));
     {
         std::ofstream m{marker};
-        m << "depotctl backup " << ::getpid() << " into " << dir << "\n";
+        m << "depotctl backup into " << dir << "\n";
         if (!m) fail("cannot write " + marker.string());
     }
     struct Unmark {
@@ -157,13 +162,14 @@ BackupSummary backup(const Config& config, storage::Db& db, const std::string& d
     for (auto it = fs::recursive_directory_iterator{store};
          it != fs::recursive_directory_iterator{}; ++it) {
         const auto rel = fs::relative(it->path(), store);
-        if (it->is_directory() && rel == ".tmp") {
+        if (it->is_directory() &&
+            (rel == ".tmp" || rel == storage::LocalDiskStore::kBackupMarkers)) {
             it.disable_recursion_pending();
             continue;
         }
-        if (!it->is_regular_file() || rel == storage::LocalDiskStore::kBackupMarker) continue;
+        if (!it->is_regular_file()) continue;
         summary.bytes += copy_into(it->path(), out / "tarballs" / rel);
-        ++summary.tarballs;
+        if (++summary.tarballs % 256 == 0) ::utime(marker.c_str(), nullptr);  // still alive
     }
 
     render::JsonWriter w;

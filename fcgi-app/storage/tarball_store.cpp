@@ -107,10 +107,13 @@ bool LocalDiskStore::exists(const std::string& key) const noexcept {
 }
 
 bool LocalDiskStore::removals_paused() const noexcept {
-    struct stat st {};
-    const auto marker = fs::path{root_} / kBackupMarker;
-    if (::stat(marker.c_str(), &st) != 0) return false;
-    return std::time(nullptr) - st.st_mtime < 6 * 3600;  // older: a backup that died
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator{fs::path{root_} / kBackupMarkers, ec}) {
+        struct stat st {};
+        if (::stat(e.path().c_str(), &st) == 0 && std::time(nullptr) - st.st_mtime < 6 * 3600)
+            return true;
+    }
+    return false;
 }
 
 std::string LocalDiskStore::accel_uri(const std::string& key, bool is_public) const {

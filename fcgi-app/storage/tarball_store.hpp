@@ -41,8 +41,9 @@ class LocalDiskStore final : public TarballStore {
     bool remove(const std::string& key) noexcept override;
     [[nodiscard]] bool removals_paused() const noexcept override;
     [[nodiscard]] bool exists(const std::string& key) const noexcept override;
-    // The marker a backup holds while it copies (hours old: a dead backup's).
-    static constexpr std::string_view kBackupMarker = ".backup-in-progress";
+    // One marker file per running backup in this directory, touched as it
+    // copies; one untouched for hours is a dead backup's and pauses nothing.
+    static constexpr std::string_view kBackupMarkers = ".backups";
     [[nodiscard]] std::string accel_uri(const std::string& key, bool is_public) const override;
 
     int clean_orphans(int age_seconds) override;
