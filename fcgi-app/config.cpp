@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstring>
 #include <fstream>
 #include <functional>
 #include <sstream>
@@ -113,6 +114,66 @@ auto int_key(int Config::*member, long long lo, long long hi) {
     return [member, lo, hi](Config& c, const std::string& k, const std::string& v) {
         c.*member = static_cast<int>(parse_int(k, v, lo, hi));
     };
+}
+
+// proxy = PATTERN:TARGET … (whitespace between rules).
+void parse_proxy(Config& c, const std::string& key, const std::string& v) {
+    c.proxy.clear();
+    std::istringstream in{v};
+    std::string rule;
+    while (in >> rule) {
+        const auto colon = rule.rfind(':');
+        if (colon == std::string::npos || colon == 0 || colon + 1 == rule.size()) {
+            throw ConfigError(key, "'" + rule + "' is not PATTERN:TARGET");
+        }
+        const auto pattern = rule.substr(0, colon);
+        const auto target = rule.substr(colon + 1);
+        const bool ok = std::all_of(pattern.begin(), pattern.end(), [](char ch) {
+            return (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '*' || ch == '@' ||
+                   ch == '/' || ch == '-' || ch == '.' || ch == '_' || ch == '~';
+        });
+        if (!ok) throw ConfigError(key, "'" + pattern + "' is not a package name glob");
+        c.proxy.push_back({pattern, target == "none" ? std::string{} : target});
+    }
+}
+
+// uplink_NAME, uplink_NAME_ca, uplink_NAME_token, uplink_NAME_timeout.
+bool is_uplink_key(const std::string& key) {
+    if (!key.starts_with("uplink_") || key == "uplink_maxage" || key == "uplink_max_tarball_bytes")
+        return false;
+    auto name = std::string_view{key}.substr(7);
+    for (const char* suffix : {"_ca", "_token", "_timeout"}) {
+        if (name.ends_with(suffix)) name.remove_suffix(std::strlen(suffix));
+    }
+    return !name.empty() && name.size() <= 32 && std::all_of(name.begin(), name.end(), [](char ch) {
+        return (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9');
+    });
+}
+
+Uplink& uplink_named(Config& c, std::string_view name) {
+    for (auto& u : c.uplinks) {
+        if (u.name == name) return u;
+    }
+    Uplink u;
+    u.name = std::string{name};
+    c.uplinks.push_back(std::move(u));
+    return c.uplinks.back();
+}
+
+void set_uplink_key(Config& c, const std::string& key, const std::string& v) {
+    auto name = std::string_view{key}.substr(7);
+    if (name.ends_with("_ca")) {
+        uplink_named(c, name.substr(0, name.size() - 3)).ca = require_absolute_path(key, v, true);
+    } else if (name.ends_with("_token")) {
+        if (v.find_first_of("\r\n") != std::string::npos)
+            throw ConfigError(key, "a token is one line");
+        uplink_named(c, name.substr(0, name.size() - 6)).token = v;
+    } else if (name.ends_with("_timeout")) {
+        uplink_named(c, name.substr(0, name.size() - 8)).timeout_seconds =
+            static_cast<int>(parse_int(key, v, 1, 100));
+    } else {
+        uplink_named(c, name).url = parse_public_url(key, v);
+    }
 }
 
 struct Key {
@@ -253,6 +314,17 @@ const std::vector<Key>& keys() {
         {"readme_max_bytes", [](Config& c, const std::string& k,
                                 const std::string& v) { c.readme_max_bytes = parse_size(k, v); }},
         {"readme_render_ms", int_key(&Config::readme_render_ms, 10, 60000)},
+        {"uplink_maxage", int_key(&Config::uplink_maxage, 0, 365 * 24 * 3600)},
+        {"uplink_max_tarball_bytes",
+         [](Config& c, const std::string& k, const std::string& v) {
+             c.uplink_max_tarball_bytes = parse_size(k, v);
+         }},
+        {"audit_uplink",
+         [](Config& c, const std::string&, const std::string& v) { c.audit_uplink = v; }},
+        {"search_uplink",
+         [](Config& c, const std::string&, const std::string& v) { c.search_uplink = v; }},
+        {"proxy",
+         [](Config& c, const std::string& k, const std::string& v) { parse_proxy(c, k, v); }},
         {"password_iterations",
          [](Config& c, const std::string& k, const std::string& v) {
              c.password_iterations = static_cast<int>(parse_int(k, v, 1000, 10000000));
@@ -264,6 +336,10 @@ const std::vector<Key>& keys() {
 const Key& find_key(const std::string& name) {
     for (const auto& k : keys()) {
         if (name == k.name) return k;
+    }
+    if (is_uplink_key(name)) {
+        static const Key kUplink{"uplink_*", set_uplink_key};
+        return kUplink;
     }
     throw ConfigError(name, "unknown key");
 }
@@ -286,6 +362,42 @@ std::string read_secret_file(const std::string& key, const std::string& path) {
 }
 
 }  // namespace
+
+bool glob_matches(std::string_view pattern, std::string_view name) noexcept {
+    // Iterative glob with one backtrack point (the last *): linear enough for names.
+    std::size_t p = 0, n = 0, star = std::string_view::npos, mark = 0;
+    while (n < name.size()) {
+        if (p < pattern.size() && pattern[p] == '*') {
+            star = p++;
+            mark = n;
+        } else if (p < pattern.size() && pattern[p] == name[n]) {
+            ++p;
+            ++n;
+        } else if (star != std::string_view::npos) {
+            p = star + 1;
+            n = ++mark;
+        } else {
+            return false;
+        }
+    }
+    while (p < pattern.size() && pattern[p] == '*') ++p;
+    return p == pattern.size();
+}
+
+const Uplink* Config::find_uplink(std::string_view name) const {
+    for (const auto& u : uplinks) {
+        if (u.name == name) return &u;
+    }
+    return nullptr;
+}
+
+const Uplink* Config::uplink_for(std::string_view package_name) const {
+    for (const auto& r : proxy) {
+        if (glob_matches(r.pattern, package_name))
+            return r.target.empty() ? nullptr : find_uplink(r.target);
+    }
+    return nullptr;
+}
 
 Config parse_config(std::string_view text, const Environment& env) {
     Config c;
@@ -310,7 +422,26 @@ Config parse_config(std::string_view text, const Environment& env) {
         if (const auto it = env.find(env_name(k.name)); it != env.end())
             values[k.name] = it->second;
     }
+    for (const auto& [name, value] : env) {  // DEPOT_UPLINK_NPMJS=…, DEPOT_UPLINK_NPMJS_CA=…
+        if (!name.starts_with("DEPOT_UPLINK_")) continue;
+        std::string key = name.substr(6);
+        for (auto& ch : key) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+        if (is_uplink_key(key)) values[key] = value;
+    }
     for (const auto& [key, value] : values) find_key(key).set(c, key, value);
+    for (const auto& u : c.uplinks) {
+        if (u.url.empty()) throw ConfigError("uplink_" + u.name, "is required (the uplink's URL)");
+    }
+    for (const auto& r : c.proxy) {
+        if (!r.target.empty() && !c.find_uplink(r.target))
+            throw ConfigError(
+                "proxy", "'" + r.target + "' is not an uplink (no uplink_" + r.target + " line)");
+    }
+    for (const auto& [key, name] : {std::pair{"audit_uplink", &c.audit_uplink},
+                                    std::pair{"search_uplink", &c.search_uplink}}) {
+        if (!name->empty() && !c.find_uplink(*name))
+            throw ConfigError(key, "'" + *name + "' is not an uplink");
+    }
 
     if (c.public_url.empty()) throw ConfigError("public_url", "is required");
     if (c.db_host.empty() && c.db_socket.empty()) {

@@ -19,7 +19,31 @@ namespace depot {
 
 inline constexpr const char* kDefaultConfigPath = "/etc/depot/depot.conf";
 
+// An uplink (issue 11): another npm registry names that match a proxy rule
+// come from. Its name is [a-z0-9]+, so uplink_NAME_ca never reads as a name.
+struct Uplink {
+    std::string name;
+    std::string url;    // scheme://host[:port][/prefix], no trailing slash
+    std::string ca;     // a CA bundle for its certificate; empty: the system's
+    std::string token;  // sent as Bearer; empty: none
+    int timeout_seconds = 30;
+};
+
+// proxy = PATTERN:TARGET …: the first pattern matching a name decides; TARGET
+// is an uplink's name or "none" (an empty target).
+struct ProxyRule {
+    std::string pattern;  // a glob on the package name: "@acme/*", "*", "left-pad"
+    std::string target;   // an uplink name; empty for none
+};
+
+// True when the glob (only * is special; it matches any run, "/" too) matches name.
+[[nodiscard]] bool glob_matches(std::string_view pattern, std::string_view name) noexcept;
+
 struct Config {
+    // The uplink the first matching proxy rule names; nullptr for "none" or no match.
+    [[nodiscard]] const Uplink* uplink_for(std::string_view package_name) const;
+    [[nodiscard]] const Uplink* find_uplink(std::string_view name) const;
+
     // Each worker process runs this many threads.
     [[nodiscard]] int threads_per_process() const {
         return (workers + processes - 1) / std::max(1, processes);
@@ -80,6 +104,14 @@ struct Config {
     // READMEs: truncated as npm does, rendered once at publish under a CPU budget.
     std::uint64_t readme_max_bytes = 64ull << 10;
     int readme_render_ms = 1000;
+
+    // Uplinks (issue 11). Nothing is proxied without a proxy line.
+    std::vector<Uplink> uplinks;
+    std::vector<ProxyRule> proxy;
+    int uplink_maxage = 120;  // seconds a cached upstream document is fresh
+    std::uint64_t uplink_max_tarball_bytes = 256ull << 20;
+    std::string audit_uplink;   // npm audit also asks this uplink (local names removed)
+    std::string search_uplink;  // npm search also lists this uplink's results
 };
 
 class ConfigError : public std::runtime_error {

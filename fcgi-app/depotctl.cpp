@@ -15,14 +15,17 @@
 #include "render/markdown.hpp"
 #include "services/backup.hpp"
 #include "services/documents.hpp"
+#include "services/metrics.hpp"
 #include "services/readme.hpp"
 #include "services/scopes.hpp"
 #include "services/sweep.hpp"
+#include "services/uplinks.hpp"
 #include "storage/db.hpp"
 #include "storage/migrations.hpp"
 #include "storage/package_repo.hpp"
 #include "storage/tarball_store.hpp"
 #include "storage/token_repo.hpp"
+#include "storage/upstream_repo.hpp"
 #include "storage/user_repo.hpp"
 #include "storage/version_repo.hpp"
 
@@ -51,6 +54,12 @@ constexpr const char* kUsage =
     "  backup DIR       a consistent copy of the database (mariadb-dump) and every\n"
     "                   tarball, taken while the registry runs\n"
     "  restore DIR      a backup into an empty registry (no accounts, no packages)\n"
+    "  cache ls [PATTERN]\n"
+    "                   documents cached from uplinks (PATTERN: a glob, @acme/*)\n"
+    "  cache refresh NAME\n"
+    "                   ask the uplink for NAME's document now\n"
+    "  cache purge NAME|--older-than DAYS\n"
+    "                   forget cached documents, their tarballs with them\n"
     "  sweep [--age SECONDS]\n"
     "                   remove what killed workers left: tarballs never recorded,\n"
     "                   files of unpublished versions, partial writes older than\n"
@@ -207,6 +216,64 @@ int sweep_command(depot::storage::Db& db, const depot::Config& config,
     return 0;
 }
 
+// depotctl cache ls|refresh|purge (issue 11).
+int cache_command(depot::storage::Db& db, const depot::Config& config,
+                  const std::vector<std::string>& args) {
+    using namespace depot;
+    storage::LocalDiskStore store{config.tarball_dir};
+    auto metrics = services::Metrics{};
+    services::Uplinks uplinks{config, db, store, metrics};
+    const auto usage = [] {
+        std::fprintf(stderr,
+                     "usage: depotctl cache ls [PATTERN] | refresh NAME | purge NAME|--older-than "
+                     "DAYS\n");
+        return 2;
+    };
+    if (args.size() < 2) return usage();
+    if (args[1] == "ls" && args.size() <= 3) {
+        std::string like = args.size() == 3 ? args[2] : "*";
+        for (auto& ch : like) {
+            if (ch == '*') ch = '%';
+        }
+        std::printf("%-40s %-10s %-8s %8s %12s  %-24s %s\n", "NAME", "UPLINK", "STATUS", "VERSIONS",
+                    "BYTES", "FETCHED", "STATE");
+        for (const auto& r : storage::UpstreamRepo{db}.list(like, 100000)) {
+            std::printf("%-40s %-10s %-8s %8llu %12llu  %-24s %s\n", r.name.c_str(),
+                        r.uplink.c_str(), r.status.c_str(),
+                        static_cast<unsigned long long>(r.versions),
+                        static_cast<unsigned long long>(r.bytes), r.fetched_at.c_str(),
+                        r.fresh ? "fresh" : "stale");
+        }
+        return 0;
+    }
+    if (args[1] == "refresh" && args.size() == 3) {
+        const auto name = model::PackageName::parse(args[2]);
+        uplinks.refresh(name);
+        const auto row = storage::UpstreamRepo{db}.find(name.str());
+        std::cout << name.str() << ": " << (row ? row->status : "gone") << ", "
+                  << (row ? row->versions : 0) << " versions\n";
+        return 0;
+    }
+    if (args[1] == "purge" && args.size() == 3) {
+        uplinks.purge(model::PackageName::parse(args[2]).str());
+        std::cout << "purged " << args[2] << "\n";
+        return 0;
+    }
+    if (args[1] == "purge" && args.size() == 4 && args[2] == "--older-than") {
+        int days = -1;
+        try {
+            days = std::stoi(args[3]);
+        } catch (const std::exception&) {
+        }
+        if (days < 0) return usage();
+        const auto names = storage::UpstreamRepo{db}.fetched_before_days(days);
+        for (const auto& n : names) uplinks.purge(n);
+        std::cout << "purged " << names.size() << " documents\n";
+        return 0;
+    }
+    return usage();
+}
+
 int rebuild_packuments(const depot::Config& config) {
     // Readers build each document again from the rows on their next read.
     depot::services::Documents{config}.drop_all();
@@ -256,6 +323,7 @@ int main(int argc, char** argv) {
         if (cmd == "render-readmes") return render_readmes(db, config);
         if (cmd == "rebuild-packuments") return rebuild_packuments(config);
         if (cmd == "sweep") return sweep_command(db, config, args);
+        if (cmd == "cache") return cache_command(db, config, args);
         if ((cmd == "backup" || cmd == "restore") && args.size() == 2) {
             const auto r = cmd == "backup" ? services::backup(config, db, args[1])
                                            : services::restore(config, db, args[1]);

@@ -32,6 +32,7 @@
 #include "services/metrics.hpp"
 #include "services/passwords.hpp"
 #include "services/sweep.hpp"
+#include "services/uplinks.hpp"
 #include "storage/db.hpp"
 #include "storage/tarball_store.hpp"
 
@@ -167,6 +168,22 @@ void sweep_once(depot::storage::Db& db, depot::storage::TarballStore& tarballs,
     }
 }
 
+// Stale proxied documents out of nginx's way; never fatal.
+void expire_once(depot::storage::Db& db, depot::storage::TarballStore& tarballs,
+                 const depot::Config& config, depot::services::Metrics& metrics) {
+    static int failures = 0;  // the main thread's alone
+    try {
+        (void)depot::services::Uplinks{config, db, tarballs, metrics}.expire();
+        failures = 0;
+    } catch (const std::exception& e) {
+        // Once a minute while it keeps failing (the database is down…).
+        if (failures++ % 60 == 0)
+            depot::log::warn(std::string{"uplink expiry failed (retried each second): "} +
+                             e.what());
+        db.reset();
+    }
+}
+
 // One worker process: threads accepting on the socket it got as fd 0 from
 // the supervisor, until SIGTERM; a sweep at start and every few minutes.
 int run_worker(const depot::Config& config, const depot::render::ViewSources& view_sources) {
@@ -215,13 +232,19 @@ int run_worker(const depot::Config& config, const depot::render::ViewSources& vi
                               };
                           }};
     pool.start();
+    // Each second: proxied documents whose time is over leave nginx's way
+    // (services/uplinks); every 300 s: the sweep.
+    int ticks = 0;
     while (true) {
         struct timespec every {
-            300, 0
+            1, 0
         };
         const int sig = ::sigtimedwait(&stop_signals, nullptr, &every);
         if (sig == SIGTERM || sig == SIGINT) break;
-        if (sig < 0 && errno == EAGAIN) sweep_once(sweep_db, tarballs, config);
+        if (sig >= 0 || errno != EAGAIN) continue;
+        // Also without proxy rules: documents cached before they were removed must go.
+        expire_once(sweep_db, tarballs, config, metrics);
+        if (++ticks % 300 == 0) sweep_once(sweep_db, tarballs, config);
     }
     pool.stop();
     pool.join();

@@ -4,7 +4,8 @@
 
 namespace depot {
 struct Config;
-}
+struct Uplink;
+}  // namespace depot
 namespace depot::storage {
 class Db;
 class TarballStore;

@@ -4,6 +4,7 @@
 #include "services/lifecycle.hpp"
 
 #include <charconv>
+#include <set>
 
 #include "api/request_body.hpp"
 #include "api/routes.hpp"
@@ -17,6 +18,7 @@
 #include "render/json.hpp"
 #include "services/access.hpp"
 #include "services/auth.hpp"
+#include "services/uplinks.hpp"
 #include "storage/db.hpp"
 #include "storage/package_repo.hpp"
 #include "storage/user_repo.hpp"
@@ -204,9 +206,12 @@ http::Response list_changes(const http::Request& req, Context& ctx) {
     const auto since = u64_param(q, "since", 0, ~0ull >> 1);
     const auto limit = static_cast<int>(u64_param(q, "limit", 100, 1000));
     if (limit == 0) throw bad_request("limit must be at least 1");
+    // Proxied documents (issue 11) are a feed of their own: ?origin=uplink.
+    const auto origin = http::find_field(q, "origin").value_or("local");
+    if (origin != "local" && origin != "uplink") throw bad_request("origin is local or uplink");
     const auto reader = services::reader_of(caller(req, ctx));
-    const auto rows =
-        storage::ChangeRepo{ctx.db}.list_since(since, limit, reader.user_id, reader.package_id);
+    const auto rows = storage::ChangeRepo{ctx.db}.list_since(since, limit, reader.user_id,
+                                                             reader.package_id, origin);
     render::JsonWriter w;
     w.begin_object().key("results").begin_array();
     std::uint64_t last = since;
@@ -275,6 +280,32 @@ http::Response audit_bulk(const http::Request& req, Context& ctx) {
             w.end_object();
         }
         w.end_array();
+    }
+    // The audit uplink's advisories (issue 11) for names read from uplinks
+    // only: nothing local or restricted, nothing under a "none" rule, leaves.
+    if (const auto* uplink = ctx.config.find_uplink(ctx.config.audit_uplink)) {
+        services::Uplinks uplinks{ctx.config, ctx.db, ctx.tarballs, ctx.metrics};
+        render::JsonWriter ask;
+        ask.begin_object();
+        std::set<std::string, std::less<>> asked;
+        for (auto it = doc.MemberBegin(); it != doc.MemberEnd(); ++it) {
+            const std::string name{it->name.GetString(), it->name.GetStringLength()};
+            if (!model::PackageName::valid(name) || asked.contains(name)) continue;
+            if (!uplinks.proxied(model::PackageName::parse(name))) continue;
+            asked.insert(name);
+            ask.key(name).value(it->value);
+        }
+        ask.end_object();
+        rapidjson::Document up;
+        const auto answer =
+            asked.empty() ? std::string{}
+                          : uplinks.ask(*uplink, "/-/npm/v1/security/advisories/bulk", ask.str());
+        if (!answer.empty() && render::parse_json(up, answer) && up.IsObject()) {
+            for (auto it = up.MemberBegin(); it != up.MemberEnd(); ++it) {
+                const std::string_view name{it->name.GetString(), it->name.GetStringLength()};
+                if (asked.contains(name) && it->value.IsArray()) w.key(name).value(it->value);
+            }
+        }
     }
     w.end_object();
     return private_json(200, w.str());

@@ -69,6 +69,12 @@ http::Response show_package(const http::Request& req, Context& ctx) {
 
     const bool abbreviated = !write && http::wants_abbreviated(req.header("accept"));
     const auto pkg = storage::PackageRepo{ctx.db}.find(name.str());
+    // A name depot does not have may be an uplink's (issue 11); a local
+    // name, even unpublished or restricted, never is.
+    if (!pkg) {
+        if (const auto* uplink = read_through(req, ctx, name))
+            return proxied_document(ctx, name, *uplink, abbreviated);
+    }
     if (!pkg || !pkg->unpublished.empty()) return unpublished_or_missing(req, ctx, name);
     require_read_access(req, ctx, pkg->id, pkg->access, name.str());
     const auto path = services::Documents{ctx.config}.locate(ctx.db, *pkg, abbreviated);
@@ -89,6 +95,10 @@ http::Response show_version(const http::Request& req, Context& ctx) {
     // SPEC §3: stable, test, nightly and vX.Y.Z are redirects to tarballs.
     if (auto redirect = follow_channel(req, ctx, name, wanted)) return std::move(*redirect);
     const auto pkg = storage::PackageRepo{ctx.db}.find(name.str());
+    if (!pkg) {
+        if (const auto* uplink = read_through(req, ctx, name))
+            return proxied_version(ctx, name, *uplink, wanted);
+    }
     if (!pkg || !pkg->unpublished.empty())
         throw not_found("package \"" + name.str() + "\" not found");
     require_read_access(req, ctx, pkg->id, pkg->access, name.str());
@@ -130,6 +140,8 @@ http::Response publish(const http::Request& req, Context& ctx) {
         }
     }
     auto input = parse_publish_body(name, req.body);
+    // A first publish of a name an uplink has would shadow it (issue 11).
+    if (!storage::PackageRepo{ctx.db}.find(name.str())) refuse_shadowing(ctx, name);
 
     const auto version = input.version;  // input moves into the service
     const auto outcome =

@@ -54,6 +54,7 @@ const std::vector<Route>& routes() {
         {Get, "/-/_view/starredByUser", starred_by_user},     // npm stars
         {Get, "/-/changes", list_changes},                    // mirrors, caches
         {Post, "/-/npm/v1/security/advisories/bulk", audit_bulk, kAuditBody},  // npm audit
+        {Get, "/-/npm/v1/attestations/{pkg}", show_attestations},              // proxied provenance
 
         {Get, "/{pkg}", show_package},  // npm install, view (packument)
         {Put, "/{pkg}", publish, kDocumentBody, OnDeadlock::RunAgain},  // publish, deprecate, star

@@ -72,6 +72,18 @@ http::Response publish(const http::Request&, Context&);       // packages.cpp
 
 http::Response download_tarball(const http::Request&, Context&);  // tarballs.cpp
 
+// uplinks.cpp (issue 11): the uplink a read of name goes to (nullptr: depot
+// alone answers), and the proxied answers.
+const Uplink* read_through(const http::Request& req, Context& ctx, const model::PackageName& name);
+http::Response proxied_document(Context& ctx, const model::PackageName& name, const Uplink& uplink,
+                                bool abbreviated);
+http::Response proxied_tarball(Context& ctx, const model::PackageName& name, const Uplink& uplink,
+                               const std::string& version, const std::string& file);
+http::Response proxied_version(Context& ctx, const model::PackageName& name, const Uplink& uplink,
+                               const std::string& wanted);
+void refuse_shadowing(Context& ctx, const model::PackageName& name);
+http::Response show_attestations(const http::Request&, Context&);
+
 // lifecycle.cpp
 http::Response list_dist_tags(const http::Request&, Context&);
 http::Response add_dist_tag(const http::Request&, Context&);

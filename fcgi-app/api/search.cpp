@@ -2,13 +2,17 @@
 // description and keywords, the exact name first.
 
 #include <charconv>
+#include <ctime>
 
 #include "api/routes.hpp"
+#include "config.hpp"
 #include "error.hpp"
 #include "http/uri.hpp"
+#include "model/package_name.hpp"
 #include "render/json.hpp"
 #include "services/access.hpp"
 #include "services/auth.hpp"
+#include "services/uplinks.hpp"
 #include "storage/db.hpp"
 #include "storage/package_repo.hpp"
 
@@ -110,7 +114,41 @@ http::Response search(const http::Request& req, Context& ctx) {
     for (std::size_t i = 0; i < hits.size(); ++i) {
         write_object(w, hits[i], 1.0 / static_cast<double>(from + static_cast<int>(i) + 1));
     }
-    w.end_array().key("total").integer(total).end_object();
+    // Then the search uplink's (issue 11): the page's remaining places,
+    // without names depot has or would not read from an uplink.
+    const int room = size - static_cast<int>(hits.size());
+    if (const auto* uplink = ctx.config.find_uplink(ctx.config.search_uplink);
+        uplink && room > 0 && !text.empty()) {
+        services::Uplinks uplinks{ctx.config, ctx.db, ctx.tarballs, ctx.metrics};
+        const auto path = "/-/v1/search?text=" + http::percent_encode(text) +
+                          "&size=" + std::to_string(room) +
+                          "&from=" + std::to_string(std::max(0, from - total));
+        rapidjson::Document up;
+        const auto answer = uplinks.ask(*uplink, path);
+        if (!answer.empty() && render::parse_json(up, answer) && up.IsObject()) {
+            const auto* objects = member(up, "objects");
+            for (rapidjson::SizeType i = 0; objects && objects->IsArray() && i < objects->Size();
+                 ++i) {
+                const auto& o = (*objects)[i];
+                const auto* package = member(o, "package");
+                const auto name = package ? render::string_member(*package, "name") : "";
+                if (!model::PackageName::valid(name)) continue;
+                if (uplinks.proxied(model::PackageName::parse(std::string{name})) != uplink)
+                    continue;
+                w.value(o);
+            }
+            if (const auto* t = member(up, "total"); t && t->IsInt()) total += t->GetInt();
+        }
+    }
+    w.end_array().key("total").integer(total);
+    // npm prints nothing of it, but its registry sends it (protocol §18).
+    char now[64];
+    const std::time_t t = std::time(nullptr);
+    std::tm tm{};
+    ::gmtime_r(&t, &tm);
+    std::strftime(now, sizeof now, "%a %b %d %Y %H:%M:%S GMT+0000 (Coordinated Universal Time)",
+                  &tm);
+    w.field("time", now).end_object();
     auto r = http::json(200, w.str());
     r.set("Cache-Control", "private, max-age=0, must-revalidate");
     return r;

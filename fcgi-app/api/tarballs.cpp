@@ -26,6 +26,10 @@ http::Response download_tarball(const http::Request& req, Context& ctx) {
     if (!model::Semver::valid(version))
         throw not_found("no tarball " + file + " for " + name.str());
     const auto pkg = storage::PackageRepo{ctx.db}.find(name.str());
+    if (!pkg) {
+        if (const auto* uplink = read_through(req, ctx, name))
+            return proxied_tarball(ctx, name, *uplink, version, file);
+    }
     if (!pkg || !pkg->unpublished.empty())
         throw not_found("package \"" + name.str() + "\" not found");
     require_read_access(req, ctx, pkg->id, pkg->access, name.str());

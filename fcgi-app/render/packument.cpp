@@ -113,6 +113,8 @@ std::string package_rev(const std::string& name, std::uint32_t rev) {
     return r + "-" + crypto::to_hex(crypto::sha256(name + "@" + r)).substr(0, 16);
 }
 
+bool is_abbreviated_key(std::string_view key) { return contains(kAbbreviatedKeys, key); }
+
 std::string tarball_url(const std::string& public_url, const std::string& name,
                         const std::string& version) {
     const auto slash = name.find('/');

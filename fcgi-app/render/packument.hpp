@@ -51,6 +51,8 @@ struct Packument {
 [[nodiscard]] std::string abbreviated_version(const PackumentInput& in,
                                               const storage::VersionRow& v, bool first);
 inline constexpr std::string_view kAbbreviatedTail = "}}";
+// Whether a version manifest's key goes into the abbreviated document.
+[[nodiscard]] bool is_abbreviated_key(std::string_view key);
 
 // The manifest of one version as it appears in the full document.
 [[nodiscard]] std::string version_json(const PackumentInput& in, const storage::VersionRow& v);

@@ -36,6 +36,8 @@ constexpr const char* kFormat = "depot-documents 1";
 constexpr const char* kFull = "full.json";
 constexpr const char* kAbbreviated = "abbrev.corgi";
 constexpr const char* kTrees[] = {"public", "private"};
+// Proxied documents whose time is over (services/uplinks), dropped with the rest.
+constexpr const char* kDroppedTrees[] = {"public", "private", "stale"};
 
 const char* tree_of(const storage::PackageRow& pkg) {
     return pkg.access == "public" ? "public" : "private";
@@ -135,18 +137,29 @@ struct Rows {
 
 }  // namespace
 
-DocLock::DocLock(const std::string& root, const std::string& package_name) {
+DocLock::DocLock(const std::string& root, const std::string& package_name)
+    : DocLock(root, package_name, -1) {}
+
+DocLock::DocLock(const std::string& root, const std::string& package_name, int wait_seconds) {
     const auto dir = root + "/locks";
     std::error_code ec;
     fs::create_directories(dir, ec);
     const auto path = dir + "/" + crypto::to_hex(crypto::sha256(package_name)).substr(0, 32);
     fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     if (fd_ < 0) fail("open " + path);
-    while (::flock(fd_, LOCK_EX) != 0) {
-        if (errno != EINTR) {
-            ::close(fd_);
-            fail("lock " + path);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{wait_seconds};
+    while (::flock(fd_, wait_seconds < 0 ? LOCK_EX : LOCK_EX | LOCK_NB) != 0) {
+        if (errno == EINTR) continue;
+        if (errno == EWOULDBLOCK && std::chrono::steady_clock::now() < deadline) {
+            ::usleep(20000);
+            continue;
         }
+        const int err = errno;
+        ::close(fd_);
+        fd_ = -1;
+        if (err == EWOULDBLOCK)
+            throw unavailable("\"" + package_name + "\" is busy; retry shortly");
+        fail("lock " + path);
     }
 }
 
@@ -384,7 +397,7 @@ bool Documents::drop_if_stale() const {
 void Documents::drop_all() const {
     std::error_code ec;
     fs::create_directories(root_ + "/.tmp", ec);
-    for (const char* tree : kTrees) {
+    for (const char* tree : kDroppedTrees) {
         const auto from = root_ + "/" + tree;
         const auto to = root_ + "/.tmp/dropped-" + std::to_string(::getpid()) + "-" + tree + "-" +
                         std::to_string(std::time(nullptr));

@@ -39,6 +39,8 @@ enum class DocChange {
 class DocLock {
   public:
     DocLock(const std::string& root, const std::string& package_name);
+    // Waits at most wait_seconds, then throws a 503 (readers behind a slow uplink fetch).
+    DocLock(const std::string& root, const std::string& package_name, int wait_seconds);
     ~DocLock();
     DocLock(const DocLock&) = delete;
     DocLock& operator=(const DocLock&) = delete;

@@ -64,6 +64,10 @@ Metrics Metrics::create_shared(int& fd) {
 }
 
 Metrics Metrics::adopt(int fd) {
+    // A block made by an older binary may be smaller: grow it (zeros) first.
+    struct stat st {};
+    if (::fstat(fd, &st) == 0 && static_cast<std::size_t>(st.st_size) < sizeof(MetricsBlock))
+        (void)::ftruncate(fd, sizeof(MetricsBlock));
     auto* block = map_block(fd);
     if (block == nullptr) throw std::runtime_error("metrics: cannot map the shared memory");
     return Metrics{block, true};
@@ -142,6 +146,16 @@ std::string Metrics::render(const std::vector<std::string>& labels) const {
             block_->db_reconnects);
     counter("depot_lock_retries_total", "Transactions run again after a deadlock or lock wait.",
             block_->lock_retries);
+    counter("depot_uplink_hits_total", "Proxied reads a worker answered from the cache.",
+            block_->uplink_hits);
+    counter("depot_uplink_misses_total", "Proxied documents fetched because none was cached.",
+            block_->uplink_misses);
+    counter("depot_uplink_revalidations_total", "Stale proxied documents asked for again.",
+            block_->uplink_revalidations);
+    counter("depot_uplink_errors_total", "Uplink requests that failed or were refused.",
+            block_->uplink_errors);
+    counter("depot_uplink_stale_total", "Stale proxied documents sent because the uplink failed.",
+            block_->uplink_stale);
     return out;
 }
 

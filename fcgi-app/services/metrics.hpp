@@ -30,6 +30,13 @@ struct MetricsBlock {
     std::atomic<std::uint64_t> db_errors;
     std::atomic<std::uint64_t> db_reconnects;
     std::atomic<std::uint64_t> lock_retries;
+    // Uplinks (issue 11), as the workers see them: fresh documents and
+    // stored tarballs that nginx sends are in its access log instead.
+    std::atomic<std::uint64_t> uplink_hits;           // answered from the cache
+    std::atomic<std::uint64_t> uplink_misses;         // fetched: nothing was cached
+    std::atomic<std::uint64_t> uplink_revalidations;  // stale, asked again (304 or 200)
+    std::atomic<std::uint64_t> uplink_errors;         // the uplink failed or answered nonsense
+    std::atomic<std::uint64_t> uplink_stale;          // stale copies sent because of an error
 };
 static_assert(std::atomic<std::uint64_t>::is_always_lock_free,
               "counters in shared memory must be lock-free");
@@ -55,6 +62,9 @@ class Metrics {
     ~Metrics();
 
     MetricsBlock& block() { return *block_; }
+    static void count(std::atomic<std::uint64_t>& counter) {
+        counter.fetch_add(1, std::memory_order_relaxed);
+    }
 
     // route: an index in the route table, or kMetricRoutes - 1 for none.
     void request(std::size_t route, int status, std::uint64_t micros);

@@ -7,6 +7,7 @@
 #include "services/access.hpp"
 #include "services/package_write.hpp"
 #include "services/scopes.hpp"
+#include "services/uplinks.hpp"
 #include "storage/db.hpp"
 #include "storage/package_repo.hpp"
 #include "storage/token_repo.hpp"
@@ -55,6 +56,7 @@ Minted create_project(storage::Db& db, const Config& config, const Principal& wh
                                     name.scoped() ? "restricted" : "public");
     if (!id) throw conflict("the project \"" + name.str() + "\" exists already");
     packages.add_owner(*id, who.user_id);
+    forget_upstream(config, db, name.str());  // issue 11: never merged with an uplink's
     storage::ChangeRepo{db}.append({*id, name.str(), "create", who.user_id, who.name, "{}"});
     auto minted = mint_project_token(db, who, *id);
     doc.prepare(db, DocChange::Meta);

@@ -12,6 +12,7 @@
 #include "services/readme.hpp"
 #include "services/scopes.hpp"
 #include "services/tarball_contents.hpp"
+#include "services/uplinks.hpp"
 #include "storage/db.hpp"
 #include "storage/package_repo.hpp"
 #include "storage/tarball_store.hpp"
@@ -83,8 +84,8 @@ void prepare_readme(const Config& config, PublishInput& in) {
 }
 
 // Inside the transaction: the package row, locked.
-storage::PackageRow lock_or_create(storage::Db& db, const Principal& who, const PublishInput& in,
-                                   bool& created) {
+storage::PackageRow lock_or_create(storage::Db& db, const Config& config, const Principal& who,
+                                   const PublishInput& in, bool& created) {
     storage::PackageRepo packages{db};
     created = false;
     if (auto p = packages.find(in.name.str(), true)) return *p;
@@ -97,6 +98,8 @@ storage::PackageRow lock_or_create(storage::Db& db, const Principal& who, const 
                                                   : "public";
     if (packages.insert(in.name.str(), std::string{in.name.scope()}, access)) {
         created = true;
+        // Whatever an uplink had under this name goes (issue 11: never merged).
+        forget_upstream(config, db, in.name.str());
         auto p = *packages.find(in.name.str(), true);
         packages.add_owner(p.id, who.user_id);
         return p;
@@ -115,7 +118,7 @@ PublishOutcome record(storage::Db& db, const storage::TarballStore* store, const
     Documents::Write doc{docs, in.name.str()};  // before the transaction (services/documents)
     storage::Transaction tx{db};
     bool created = false;
-    const auto pkg = lock_or_create(db, who, in, created);
+    const auto pkg = lock_or_create(db, config, who, in, created);
     storage::PackageRepo packages{db};
     if (!created && !can_read(db, who, pkg.id, pkg.access))
         throw not_found("package \"" + in.name.str() + "\" not found");

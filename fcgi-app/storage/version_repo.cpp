@@ -38,7 +38,7 @@ constexpr const char* kRemoveTag = "DELETE FROM dist_tags WHERE package_id = ? A
 constexpr const char* kRemoveAllTags = "DELETE FROM dist_tags WHERE package_id = ?";
 constexpr const char* kChangesSince =
     "SELECT c.seq, c.package_name, c.kind, c.actor_name, c.detail, c.created_at FROM changes c"
-    " LEFT JOIN packages p ON p.id = c.package_id WHERE c.seq > ?"
+    " LEFT JOIN packages p ON p.id = c.package_id WHERE c.origin = ? AND c.seq > ?"
     " AND (p.id IS NULL OR p.access = 'public' OR p.id = ? OR EXISTS (SELECT 1"
     " FROM package_owners o WHERE o.package_id = p.id AND o.user_id = ?)) ORDER BY c.seq LIMIT ?";
 constexpr const char* kChangesFor =
@@ -58,8 +58,8 @@ constexpr const char* kListTags =
     "SELECT t.tag, v.version FROM dist_tags t JOIN versions v ON v.id = t.version_id"
     " WHERE t.package_id = ? AND v.unpublished_at IS NULL ORDER BY t.tag";
 constexpr const char* kAppendChange =
-    "INSERT INTO changes (package_id, package_name, kind, actor_user_id, actor_name, detail)"
-    " VALUES (?, ?, ?, ?, ?, ?)";
+    "INSERT INTO changes (package_id, package_name, kind, actor_user_id, actor_name, detail,"
+    " origin) VALUES (?, ?, ?, ?, ?, ?, ?)";
 
 VersionRow read_version(sql::ResultSet& rs) {
     VersionRow v;
@@ -237,6 +237,7 @@ void ChangeRepo::append(const Change& c) {
     set_id(*st, 4, c.actor_user_id);
     set_nullable(*st, 5, c.actor_name);
     set_nullable(*st, 6, c.detail);
+    st->setString(7, c.origin);
     st->executeUpdate();
 }
 
@@ -254,12 +255,14 @@ std::vector<ChangeRow> read_changes(sql::ResultSet& rs) {
 }  // namespace
 
 std::vector<ChangeRow> ChangeRepo::list_since(std::uint64_t seq, int limit, std::uint64_t reader_id,
-                                              std::uint64_t reader_package) const {
+                                              std::uint64_t reader_package,
+                                              std::string_view origin) const {
     const auto st = db_.prepare(kChangesSince);
-    st->setUInt64(1, seq);
-    st->setUInt64(2, reader_package);
-    st->setUInt64(3, reader_id);
-    st->setInt(4, limit);
+    st->setString(1, std::string{origin});
+    st->setUInt64(2, seq);
+    st->setUInt64(3, reader_package);
+    st->setUInt64(4, reader_id);
+    st->setInt(5, limit);
     return read_changes(*query(*st));
 }
 

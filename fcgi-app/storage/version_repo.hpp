@@ -100,7 +100,8 @@ struct Change {
     std::string kind;
     std::uint64_t actor_user_id = 0;
     std::string actor_name;
-    std::string detail;  // JSON
+    std::string detail;            // JSON
+    std::string origin = "local";  // "uplink": a proxied document was cached, updated or purged
 };
 
 struct ChangeRow {
@@ -118,9 +119,11 @@ class ChangeRepo {
     void append(const Change& c);
     // After seq, oldest first: changes to public packages, to those reader_id
     // owns and to reader_package (a project token's own).
+    // origin: "local" or "uplink" (proxied documents, kept apart).
     [[nodiscard]] std::vector<ChangeRow> list_since(std::uint64_t seq, int limit,
                                                     std::uint64_t reader_id,
-                                                    std::uint64_t reader_package) const;
+                                                    std::uint64_t reader_package,
+                                                    std::string_view origin = "local") const;
     // For people (depotctl log); empty filters match everything. Newest first.
     [[nodiscard]] std::vector<ChangeRow> list_for(std::string_view package, std::string_view actor,
                                                   int limit) const;

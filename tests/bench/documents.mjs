@@ -21,6 +21,7 @@ import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import https from 'node:https';
 import path from 'node:path';
 
+import { fakeRegistry } from '../lib/fake-registry.mjs';
 import { account, publishBody, tarball } from '../lib/packages.mjs';
 import { freePort, sh, Stack } from '../lib/stack.mjs';
 
@@ -140,7 +141,12 @@ async function measure(url, headers, pids) {
 
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
 
-const stack = await Stack.start({ workers: 4 });
+// Proxied documents (issue 11): a plain-HTTP registry upstream of depot
+// (proxy-* names only), read once through depot to fill the cache, then
+// measured like local ones.
+const upstream = await fakeRegistry();
+const stack = await Stack.start({ workers: 4, extraConf: [
+  `uplink_up = ${upstream.url}`, 'proxy = proxied-*:up', 'uplink_maxage = 3600'].join('\n') });
 let staticPid = 0;
 try {
   const ca = await readFile(stack.ca);
@@ -157,6 +163,12 @@ try {
   // Incompressible content: the tarball is ~57 KB whatever gzip does.
   await publish(stack, ca, auth, manifest('tarball-pkg', '1.0.0', 0), { 'data.bin': randomBytes(56 * 1024) });
   const tgzPath = '/tarball-pkg/-/tarball-pkg-1.0.0.tgz';
+  const smallTgz = await tarball(path.join(stack.dir, 'bench'), manifest('proxied-three-hundred', '1.0.0', 0));
+  for (let i = 0; i < sizes['three-hundred']; i++) {
+    upstream.add(manifest('proxied-three-hundred', `1.${Math.floor(i / 100)}.${i % 100}`, i), smallTgz);
+  }
+  const proxiedTgz = manifest('proxied-tarball', '1.0.0', 0);
+  upstream.add(proxiedTgz, await tarball(path.join(stack.dir, 'bench'), proxiedTgz, { 'data.bin': randomBytes(56 * 1024) }));
 
   // The static server: the bytes depot sends, as files, same certificate.
   const root = path.join(stack.dir, 'static-root');
@@ -169,8 +181,13 @@ try {
     { label: 'full packument, 2000 versions', path: '/two-thousand', accept: 'application/json' },
     { label: '304 revalidation, 300 versions', path: '/three-hundred', accept: 'application/json', revalidate: true },
     { label: 'tarball, 57 KB', path: tgzPath, accept: '*/*', tarball: true },
+    { label: 'proxied full, 300 versions (cached)', path: '/proxied-three-hundred', accept: 'application/json' },
+    { label: 'proxied abbreviated, 300 versions', path: '/proxied-three-hundred', accept: corgi },
+    { label: 'proxied tarball, 57 KB (cached)', path: '/proxied-tarball/-/proxied-tarball-1.0.0.tgz', accept: '*/*', tarball: true },
   ];
   for (const [i, row] of rows.entries()) {
+    // The first read of a proxied name fills the cache; what is measured is the second's path.
+    await request(stack, ca, 'GET', row.path, { accept: row.accept, 'accept-encoding': 'gzip' });
     const r = await request(stack, ca, 'GET', row.path, { accept: row.accept, 'accept-encoding': 'gzip' });
     if (r.status !== 200) throw new Error(`${row.path}: ${r.status}`);
     row.bytes = r.body.length;
@@ -289,4 +306,5 @@ http {
   if (staticPid) spawnSync('kill', [String(staticPid)]);
   stack.agent?.destroy();
   await stack.stop();
+  await upstream.close();
 }

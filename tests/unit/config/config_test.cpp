@@ -128,4 +128,66 @@ BOOST_AUTO_TEST_CASE(config_path_prefers_flag_then_environment) {
     BOOST_TEST(depot::config_path(1, argv, {}) == "/etc/depot/depot.conf");
 }
 
+BOOST_AUTO_TEST_CASE(uplinks_and_proxy_rules_are_read) {
+    const Config c = parse_config(std::string{kMinimal} +
+                                      "uplink_npmjs = https://registry.npmjs.org/\n"
+                                      "uplink_npmjs_timeout = 7\n"
+                                      "uplink_corp2 = https://npm.corp.example\n"
+                                      "uplink_corp2_ca = /etc/ssl/corp.pem\n"
+                                      "uplink_corp2_token = s3cret\n"
+                                      "proxy = @acme/*:none @corp/*:corp2   *:npmjs\n"
+                                      "uplink_maxage = 30\n"
+                                      "audit_uplink = npmjs\n",
+                                  {{"DEPOT_UPLINK_CORP2_TIMEOUT", "9"}});
+    BOOST_TEST(c.uplinks.size() == 2u);
+    const auto* npmjs = c.find_uplink("npmjs");
+    BOOST_TEST_REQUIRE(npmjs != nullptr);
+    BOOST_TEST(npmjs->url == "https://registry.npmjs.org");
+    BOOST_TEST(npmjs->timeout_seconds == 7);
+    const auto* corp = c.find_uplink("corp2");
+    BOOST_TEST_REQUIRE(corp != nullptr);
+    BOOST_TEST(corp->ca == "/etc/ssl/corp.pem");
+    BOOST_TEST(corp->token == "s3cret");
+    BOOST_TEST(corp->timeout_seconds == 9);
+    BOOST_TEST(c.uplink_maxage == 30);
+    BOOST_TEST(c.audit_uplink == "npmjs");
+    // First match wins; none is no uplink.
+    BOOST_TEST(c.uplink_for("@acme/widget") == nullptr);
+    BOOST_TEST(c.uplink_for("@corp/x") == corp);
+    BOOST_TEST(c.uplink_for("express") == npmjs);
+    BOOST_TEST(c.uplink_for("@other/x") == npmjs);
+    // Without a proxy line nothing is proxied.
+    const Config none =
+        parse_config(std::string{kMinimal} + "uplink_npmjs = https://r.example\n", {});
+    BOOST_TEST(none.uplink_for("express") == nullptr);
+    BOOST_TEST(none.uplink_maxage == 120);
+}
+
+BOOST_AUTO_TEST_CASE(bad_uplink_lines_name_their_key) {
+    const std::string m = kMinimal;
+    expect_key_error(m + "proxy = *:nowhere\n", "proxy");
+    expect_key_error(m + "proxy = express\n", "proxy");
+    expect_key_error(m + "uplink_a = https://a.example\nproxy = EXPRESS:a\n", "proxy");
+    expect_key_error(m + "uplink_a_ca = /x.pem\n", "uplink_a");
+    expect_key_error(m + "uplink_a = ftp://a.example\n", "uplink_a");
+    expect_key_error(m + "uplink_a = https://a.example\nuplink_a_timeout = 0\n",
+                     "uplink_a_timeout");
+    expect_key_error(m + "uplink_Bad = https://a.example\n", "uplink_Bad");
+    expect_key_error(m + "search_uplink = a\n", "search_uplink");
+    expect_key_error(m + "uplink_maxage = -1\n", "uplink_maxage");
+}
+
+BOOST_AUTO_TEST_CASE(globs_match_whole_names) {
+    using depot::glob_matches;
+    BOOST_TEST(glob_matches("*", "@scope/name"));
+    BOOST_TEST(glob_matches("@acme/*", "@acme/widget"));
+    BOOST_TEST(!glob_matches("@acme/*", "@acme-evil/widget"));
+    BOOST_TEST(!glob_matches("@acme/*", "acme"));
+    BOOST_TEST(glob_matches("left-pad", "left-pad"));
+    BOOST_TEST(!glob_matches("left-pad", "left-pad2"));
+    BOOST_TEST(glob_matches("*-internal", "billing-internal"));
+    BOOST_TEST(glob_matches("a*b*c", "axxbyyc"));
+    BOOST_TEST(!glob_matches("a*b*c", "axxbyy"));
+}
+
 BOOST_AUTO_TEST_SUITE_END()
