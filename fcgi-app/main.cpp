@@ -217,6 +217,14 @@ int run_worker(const depot::Config& config, const depot::render::ViewSources& vi
     storage::ThreadScope main_scope{driver};
     storage::Db sweep_db{driver, storage::settings_from(config)};
     sweep_once(sweep_db, tarballs, config);
+    try {  // proxy rules may have changed since the cache was filled
+        if (const int n = services::Uplinks{config, sweep_db, tarballs, metrics}.reconcile(); n > 0)
+            log::info("uplinks: " + std::to_string(n) +
+                      " cached names no longer proxied as before");
+    } catch (const std::exception& e) {
+        log::warn(std::string{"uplinks: reconcile failed: "} + e.what());
+        sweep_db.reset();
+    }
 
     const api::Dispatcher dispatcher;
     fcgi::WorkerPool pool{listen_fd, config.threads_per_process(),

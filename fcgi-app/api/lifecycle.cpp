@@ -209,7 +209,11 @@ http::Response list_changes(const http::Request& req, Context& ctx) {
     // Proxied documents (issue 11) are a feed of their own: ?origin=uplink.
     const auto origin = http::find_field(q, "origin").value_or("local");
     if (origin != "local" && origin != "uplink") throw bad_request("origin is local or uplink");
-    const auto reader = services::reader_of(caller(req, ctx));
+    // What the company installs is its own business: the proxied feed is for
+    // logged-in callers only.
+    const auto who = caller(req, ctx);
+    if (origin == "uplink" && !who) throw unauthorized("the uplink feed needs a login");
+    const auto reader = services::reader_of(who);
     const auto rows = storage::ChangeRepo{ctx.db}.list_since(since, limit, reader.user_id,
                                                              reader.package_id, origin);
     render::JsonWriter w;

@@ -140,8 +140,6 @@ http::Response publish(const http::Request& req, Context& ctx) {
         }
     }
     auto input = parse_publish_body(name, req.body);
-    // A first publish of a name an uplink has would shadow it (issue 11).
-    if (!storage::PackageRepo{ctx.db}.find(name.str())) refuse_shadowing(ctx, name);
 
     const auto version = input.version;  // input moves into the service
     const auto outcome =

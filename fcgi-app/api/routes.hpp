@@ -81,7 +81,6 @@ http::Response proxied_tarball(Context& ctx, const model::PackageName& name, con
                                const std::string& version, const std::string& file);
 http::Response proxied_version(Context& ctx, const model::PackageName& name, const Uplink& uplink,
                                const std::string& wanted);
-void refuse_shadowing(Context& ctx, const model::PackageName& name);
 http::Response show_attestations(const http::Request&, Context&);
 
 // lifecycle.cpp

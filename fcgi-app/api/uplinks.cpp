@@ -24,7 +24,7 @@ bool writing_command(std::string_view command) {
 }
 
 services::Uplinks uplinks_of(Context& ctx) {
-    return services::Uplinks{ctx.config, ctx.db, ctx.tarballs, ctx.metrics};
+    return services::Uplinks{ctx.config, ctx.db, ctx.tarballs, ctx.metrics, &ctx.gates};
 }
 
 }  // namespace
@@ -59,10 +59,6 @@ http::Response proxied_version(Context& ctx, const model::PackageName& name, con
     auto r = http::json(200, uplinks_of(ctx).version_json(name, uplink, wanted));
     r.set("Cache-Control", "public, max-age=0, must-revalidate");
     return r;
-}
-
-void refuse_shadowing(Context& ctx, const model::PackageName& name) {
-    uplinks_of(ctx).refuse_shadowing(name);
 }
 
 // GET /-/npm/v1/attestations/NAME@VERSION: a proxied version's Sigstore

@@ -220,7 +220,6 @@ http::Response create_project_form(const http::Request& req, Context& ctx) {
         throw bad_request("POST /NAME takes \"create\" to create the project");
     }
     const auto who = form_principal(req, ctx, fields);
-    if (!storage::PackageRepo{ctx.db}.find(name.str())) refuse_shadowing(ctx, name);
     const auto minted = services::create_project(ctx.db, ctx.config, who, name);
     return redirect(303, ctx.config.public_url + "/" + name.str() +
                              "?pt=" + http::percent_encode(minted.secret));

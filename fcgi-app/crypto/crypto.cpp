@@ -47,6 +47,7 @@ std::string pbkdf2(std::string_view password, std::string_view salt, int iterati
 
 std::string sha1(std::string_view data) { return digest(EVP_sha1(), data); }
 std::string sha256(std::string_view data) { return digest(EVP_sha256(), data); }
+std::string sha384(std::string_view data) { return digest(EVP_sha384(), data); }
 std::string sha512(std::string_view data) { return digest(EVP_sha512(), data); }
 
 std::string hmac_sha256(std::string_view key, std::string_view data) {

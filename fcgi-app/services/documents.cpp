@@ -360,9 +360,14 @@ void Documents::expose_tarball(storage::Db& db, const std::string& package_name,
         make_dirs(dir);
         const auto from = config_.tarball_dir + "/" + v->tarball_key;
         const auto to = dir + "/" + file;
-        if (::link(from.c_str(), to.c_str()) != 0 && errno == EXDEV) {
-            ::symlink(from.c_str(), to.c_str());  // another file system: nginx follows it
+        // Linked aside and renamed over whatever is there: a file an uplink
+        // once gave for this name never stays in place of the local one.
+        const auto aside = dir + "/.link-" + std::to_string(::getpid()) + "-" + file;
+        ::unlink(aside.c_str());
+        if (::link(from.c_str(), aside.c_str()) != 0 && errno == EXDEV) {
+            ::symlink(from.c_str(), aside.c_str());  // another file system: nginx follows it
         }
+        if (::rename(aside.c_str(), to.c_str()) != 0) ::unlink(aside.c_str());
     } catch (const std::exception& e) {
         log::warn(std::string{"documents: cannot expose a tarball: "} + e.what());
     }

@@ -15,6 +15,7 @@ Gate::Pass Gate::enter(std::string_view message, std::chrono::milliseconds wait)
 
 Gates::Gates(const Config& config)
     : links{std::clamp(config.threads_per_process() / 4, 1, 1024)},
-      uploads{std::clamp(config.threads_per_process() / 2, 1, 1024)} {}
+      uploads{std::clamp(config.threads_per_process() / 2, 1, 1024)},
+      uplinks{std::clamp(config.threads_per_process() / 2, 1, 1024)} {}
 
 }  // namespace depot::services

@@ -47,6 +47,7 @@ struct Gates {
     explicit Gates(const Config& config);
     Gate links;    // version-by-link downloads: a quarter of the workers, at least one
     Gate uploads;  // tarball reads and README renders at publish: half the workers
+    Gate uplinks;  // tarballs fetched from uplinks (held in memory): half the workers
 };
 
 }  // namespace depot::services

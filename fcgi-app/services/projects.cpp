@@ -40,6 +40,7 @@ Minted create_project(storage::Db& db, const Config& config, const Principal& wh
     require_write(who);
     if (who.token_kind == "project")
         throw forbidden("a project token cannot create projects; use a user token");
+    refuse_shadowing(config, db, name);  // issue 11: an uplink's name is not taken here
     const Documents docs{config};
     Documents::Write doc{docs, name.str()};
     storage::Transaction tx{db};

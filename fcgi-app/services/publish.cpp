@@ -114,6 +114,8 @@ PublishOutcome record(storage::Db& db, const storage::TarballStore* store, const
     // Every way a version comes to exist passes here: no build metadata, ever
     // (review M7: "1.0.0+x" would install as an unpublished 1.0.0).
     (void)model::parse_publish_version(in.version);
+    // A first publish of a name an uplink has would shadow it (issue 11).
+    refuse_shadowing(config, db, in.name);
     const Documents docs{config};
     Documents::Write doc{docs, in.name.str()};  // before the transaction (services/documents)
     storage::Transaction tx{db};

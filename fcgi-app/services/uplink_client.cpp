@@ -2,6 +2,7 @@
 
 #include <curl/curl.h>
 
+#include <algorithm>
 #include <memory>
 #include <string_view>
 
@@ -45,10 +46,11 @@ std::size_t on_header(char* data, std::size_t size, std::size_t n, void* user) {
         std::string name{line.substr(0, colon)};
         for (auto& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
         const auto value = trimmed(line.substr(colon + 1));
-        // Only printable ASCII goes back to the uplink (and into the rows).
-        const bool clean = value.size() <= 500 && value.find_first_of("\r\n") == std::string::npos;
-        if (name == "etag" && clean) out.etag = value;
-        if (name == "last-modified" && clean) out.last_modified = value;
+        // Only printable ASCII goes back to the uplink (and into the rows' ASCII columns).
+        const bool printable = std::all_of(value.begin(), value.end(),
+                                           [](char ch) { return ch >= 0x20 && ch <= 0x7e; });
+        if (name == "etag" && printable && value.size() <= 500) out.etag = value;
+        if (name == "last-modified" && printable && value.size() <= 64) out.last_modified = value;
     }
     return size * n;
 }
@@ -99,7 +101,10 @@ UplinkResponse call_uplink(const Uplink& uplink, const UplinkRequest& request) {
     curl_easy_setopt(c, CURLOPT_URL, url.c_str());
     curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
+    // Redirects only for tarballs (a registry may send them to a CDN), whose
+    // bytes are checked against the document's integrity: a JSON answer
+    // from wherever an uplink points would be stored and served (SSRF).
+    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, request.decode ? 0L : 1L);
     curl_easy_setopt(c, CURLOPT_MAXREDIRS, 3L);
     curl_easy_setopt(c, CURLOPT_TIMEOUT, static_cast<long>(timeout));
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, static_cast<long>(std::min(timeout, 10)));

@@ -11,6 +11,7 @@
 #include <fstream>
 #include <optional>
 #include <sstream>
+#include <vector>
 
 #include "config.hpp"
 #include "crypto/crypto.hpp"
@@ -22,6 +23,7 @@
 #include "render/json.hpp"
 #include "render/upstream.hpp"
 #include "services/documents.hpp"
+#include "services/gates.hpp"
 #include "services/metrics.hpp"
 #include "services/uplink_client.hpp"
 #include "storage/db.hpp"
@@ -77,6 +79,7 @@ class TempFile {
                     bytes.remove_prefix(static_cast<std::size_t>(n));
                 }
             }
+            if (::fsync(fd) != 0) fail("fsync " + path_);  // no empty file after a power loss
         } catch (...) {
             ::close(fd);
             ::unlink(path_.c_str());
@@ -120,19 +123,53 @@ std::string upstream_path(const model::PackageName& name) {
     return "/" + s;
 }
 
+// As npm's ssri checks: the strongest algorithm the integrity names decides,
+// and any of its entries may match ("sha512-… sha512-…?opts" too); shasum
+// (SHA-1 hex) only when there is no integrity at all. Nothing to check
+// against: not kept.
 bool npm_integrity_matches(const render::UpstreamDist& dist, std::string_view bytes) {
-    // The strongest hash the document names decides (npm's ssri does the same).
-    std::string_view integrity = dist.integrity;
-    while (!integrity.empty()) {
-        const auto space = integrity.find(' ');
-        const auto one = integrity.substr(0, space);
-        if (one.starts_with("sha512-"))
-            return crypto::base64_encode(crypto::sha512(bytes)) == one.substr(7);
-        if (space == std::string_view::npos) break;
-        integrity.remove_prefix(space + 1);
+    struct Algo {
+        const char* prefix;
+        std::string (*hash)(std::string_view);
+    };
+    static constexpr Algo kStrongestFirst[] = {{"sha512-", crypto::sha512},
+                                               {"sha384-", crypto::sha384},
+                                               {"sha256-", crypto::sha256},
+                                               {"sha1-", crypto::sha1}};
+    std::vector<std::string_view> entries;
+    std::string_view rest = dist.integrity;
+    while (!rest.empty()) {
+        const auto start = rest.find_first_not_of(" \t\r\n");
+        if (start == std::string_view::npos) break;
+        rest.remove_prefix(start);
+        const auto end = rest.find_first_of(" \t\r\n");
+        auto entry = rest.substr(0, end);
+        entry = entry.substr(0, entry.find('?'));  // options are not part of the digest
+        entries.push_back(entry);
+        if (end == std::string_view::npos) break;
+        rest.remove_prefix(end);
     }
-    if (!dist.shasum.empty()) return crypto::to_hex(crypto::sha1(bytes)) == dist.shasum;
-    return false;  // nothing to check against: not kept
+    for (const auto& algo : kStrongestFirst) {
+        std::string digest;
+        for (const auto e : entries) {
+            if (!e.starts_with(algo.prefix)) continue;
+            if (digest.empty()) digest = crypto::base64_encode(algo.hash(bytes));
+            if (e.substr(std::strlen(algo.prefix)) == digest) return true;
+        }
+        if (!digest.empty()) return false;  // the strongest present did not match
+    }
+    if (entries.empty() && dist.shasum.size() == 40)
+        return crypto::to_hex(crypto::sha1(bytes)) == dist.shasum;
+    return false;
+}
+
+// Where an uplink's tarball is kept: under a root no package name can take
+// (names never start with "_"), by name, uplink and the integrity it was
+// checked against, so bytes checked for one document never serve another.
+std::string tarball_key(const std::string& name, const std::string& uplink,
+                        const render::UpstreamDist& dist, const std::string& file) {
+    const auto h = crypto::to_hex(crypto::sha256(dist.integrity + " " + dist.shasum)).substr(0, 16);
+    return "_uplinks/" + name + "/" + uplink + "/" + h + "/" + file;
 }
 
 // Every file of a proxied name: documents, the raw copy, attestations, tarballs.
@@ -145,24 +182,23 @@ void remove_files(const Config& config, const std::string& name) {
     }
     fs::remove_all(root + "/upstream/" + name, ec);
     fs::remove_all(root + "/public/" + name + "/-", ec);
-    fs::remove_all(config.tarball_dir + "/uplinks/" + name, ec);
+    fs::remove_all(config.tarball_dir + "/_uplinks/" + name, ec);
 }
 
 }  // namespace
 
 void forget_upstream(const Config& config, storage::Db& db, const std::string& name) {
-    storage::UpstreamRepo repo{db};
-    if (!repo.find(name)) return;
-    repo.remove(name);
-    remove_files(config, name);
+    storage::UpstreamRepo{db}.remove(name);
+    remove_files(config, name);  // also when no row says so: nothing of an uplink's may stay
 }
 
 Uplinks::Uplinks(const Config& config, storage::Db& db, storage::TarballStore& tarballs,
-                 Metrics& metrics)
+                 Metrics& metrics, Gates* gates)
     : config_{config},
       db_{db},
       tarballs_{tarballs},
       metrics_{metrics},
+      gates_{gates},
       root_{config.document_dir} {}
 
 const Uplink* Uplinks::proxied(const model::PackageName& name) const {
@@ -258,6 +294,7 @@ Uplinks::Document Uplinks::fetch(const model::PackageName& name, const Uplink& u
     if (res.status == 404 || res.status == 410) {
         repo.record_success(uplink.name);
         Metrics::count(metrics_.block().uplink_misses);
+        remove_files(config_, name.str());  // before the row says so: nothing stays up unseen
         storage::Transaction tx{db_};
         storage::UpstreamDocRow missing;
         missing.name = name.str();
@@ -274,7 +311,6 @@ Uplinks::Document Uplinks::fetch(const model::PackageName& name, const Uplink& u
                                              "uplink"});
         }
         tx.commit();
-        remove_files(config_, name.str());
         throw not_found("package \"" + name.str() + "\" not found");
     }
     if (res.failed() || res.status != 200) {
@@ -321,6 +357,12 @@ Uplinks::Document Uplinks::fetch(const model::PackageName& name, const Uplink& u
     }
     for (const char* k : {kFull, kAbbreviated})
         ::unlink((root_ + "/stale/" + name.str() + "/" + k + ".gz").c_str());
+    // Tarballs nginx sends alone: each is linked again on its next download,
+    // after the new document is checked to still list it with that integrity.
+    if (cached) {
+        std::error_code ec;
+        fs::remove_all(root_ + "/public/" + name.str() + "/-", ec);
+    }
     full.move_to(root_ + "/public/" + name.str() + "/" + kFull + ".gz");
     abbrev.move_to(root_ + "/public/" + name.str() + "/" + kAbbreviated + ".gz");
     return {"public/" + name.str() + "/" + kind, false};
@@ -332,6 +374,8 @@ std::string Uplinks::put_up(const std::string& name, const char* kind) {
     const auto rel = "public/" + name + "/" + kind;
     const auto pub = root_ + "/public/" + name + "/";
     const auto stale = root_ + "/stale/" + name + "/";
+    // The row first: a file up whose row says "not served" would never expire.
+    storage::UpstreamRepo{db_}.set_served(name, true);
     bool up = true;
     for (const char* k : {kFull, kAbbreviated}) {
         if (exists(pub + k + ".gz")) continue;
@@ -349,7 +393,6 @@ std::string Uplinks::put_up(const std::string& name, const char* kind) {
         full.move_to(pub + kFull + ".gz");
         abbrev.move_to(pub + kAbbreviated + ".gz");
     }
-    storage::UpstreamRepo{db_}.set_served(name, true);
     return rel;
 }
 
@@ -371,43 +414,48 @@ int Uplinks::expire() {
     storage::UpstreamRepo repo{db_};
     int moved = 0;
     for (const auto& name : repo.expired_served(200)) {
-        std::optional<DocLock> lock;
         try {
-            lock.emplace(root_, name, 0);  // a fetch of it is running: it decides
+            const DocLock lock{root_, name, 0};  // a fetch of it is running: it decides
+            const auto row = repo.find(name);
+            if (!row || !row->served || row->fresh) continue;
+            if (storage::PackageRepo{db_}.find(name)) {  // a local package took the name
+                forget_upstream(config_, db_, name);
+                continue;
+            }
+            move_to_stale(name);
+            ++moved;
         } catch (const HttpError&) {
-            continue;
+            continue;  // busy: the next pass
+        } catch (const std::exception& e) {
+            log::warn("uplink expiry of " + name + ": " + e.what());  // the others go on
         }
-        const auto row = repo.find(name);
-        if (!row || !row->served || row->fresh) continue;
-        if (storage::PackageRepo{db_}.find(name)) {  // a local package took the name
-            repo.remove(name);
-            continue;
-        }
-        move_to_stale(name);
-        ++moved;
     }
+    repo.remove_old_missing(1000);
     return moved;
+}
+
+int Uplinks::reconcile() {
+    storage::UpstreamRepo repo{db_};
+    int dropped = 0;
+    for (const auto& row : repo.list("%", 10000000)) {
+        const auto* now = config_.uplink_for(row.name);
+        if (now && now->name == row.uplink) continue;
+        // The rules changed: what the old uplink gave is not served a second longer.
+        const DocLock lock{root_, row.name};
+        if (!storage::PackageRepo{db_}.find(row.name)) remove_files(config_, row.name);
+        repo.remove(row.name);
+        ++dropped;
+    }
+    return dropped;
 }
 
 std::string Uplinks::tarball(const model::PackageName& name, const Uplink& uplink,
                              const std::string& version, const std::string& file) {
     const auto link = root_ + "/public/" + name.str() + "/-/" + file;
     const auto accel = "/-/internal/public-tarballs/" + name.str() + "/-/" + file;
-    const auto key = "uplinks/" + name.str() + "/" + file;
-    const auto stored = config_.tarball_dir + "/" + key;
-    const auto expose = [&]() {
-        make_dirs(fs::path{link}.parent_path());
-        if (::link(stored.c_str(), link.c_str()) != 0 && errno == EXDEV)
-            ::symlink(stored.c_str(), link.c_str());
-        return accel;
-    };
     if (exists(link)) {
         Metrics::count(metrics_.block().uplink_hits);
         return accel;
-    }
-    if (exists(stored)) {
-        Metrics::count(metrics_.block().uplink_hits);
-        return expose();
     }
     // The document says where the bytes are and what they must hash to
     // (npm ci asks for tarballs without the document: fetch it first).
@@ -421,15 +469,57 @@ std::string Uplinks::tarball(const model::PackageName& name, const Uplink& uplin
         (void)document(name, uplink, false);
         dist = find_dist();
     }
-    if (!dist) {  // perhaps newer than the cached document
-        storage::UpstreamRepo{db_}.make_stale(name.str());
-        (void)document(name, uplink, false);
-        dist = find_dist();
+    if (!dist) {
+        // Perhaps newer than the cached document: ask again, at most every
+        // 30 s (a stranger's requests for versions that do not exist must
+        // not make one uplink request each).
+        const auto row = storage::UpstreamRepo{db_}.find(name.str());
+        if (row && row->status == "ok" && row->age_seconds >= 30) {
+            storage::UpstreamRepo{db_}.make_stale(name.str());
+            (void)document(name, uplink, false);
+            dist = find_dist();
+        }
     }
     if (!dist) throw not_found("no tarball " + file + " for " + name.str());
+    const auto key = tarball_key(name.str(), uplink.name, *dist, file);
+    const auto stored = config_.tarball_dir + "/" + key;
 
-    const DocLock lock{root_, name.str() + "@" + version, uplink.timeout_seconds + 100};
-    if (exists(stored)) return expose();
+    // Bytes go up only under the name's lock, while the rows still say the
+    // name is this uplink's and the document still promises these bytes: a
+    // local publish, a purge or a 404 in the meantime wins.
+    const auto put_up_tarball = [&](const std::string* bytes) {
+        const DocLock lock{root_, name.str(), 30};
+        const auto row = storage::UpstreamRepo{db_}.find(name.str());
+        const auto now = find_dist();
+        if (storage::PackageRepo{db_}.find(name.str()) || !row || row->uplink != uplink.name ||
+            row->status != "ok" || !now || now->integrity != dist->integrity ||
+            now->shasum != dist->shasum) {
+            throw unavailable("\"" + name.str() +
+                              "\" changed while its tarball was fetched; retry");
+        }
+        if (bytes) (void)tarballs_.put(key, *bytes);
+        make_dirs(fs::path{link}.parent_path());
+        if (::link(stored.c_str(), link.c_str()) != 0 && errno == EXDEV)
+            ::symlink(stored.c_str(), link.c_str());
+        return accel;
+    };
+    if (exists(stored)) {
+        Metrics::count(metrics_.block().uplink_hits);
+        return put_up_tarball(nullptr);
+    }
+    storage::UpstreamRepo repo{db_};
+    if (const auto wait = repo.down_for(uplink.name); wait > 0)
+        throw bad_gateway("the uplink " + uplink.name + " failed moments ago; retry in " +
+                          std::to_string(static_cast<int>(wait) + 1) + " s");
+    // Held in memory while checked: a few at once per process, never every worker.
+    Gate solo{1};  // depotctl has no worker's gates
+    const auto pass = (gates_ ? gates_->uplinks : solo)
+                          .enter("the registry is fetching other tarballs right now; retry",
+                                 std::chrono::seconds{10});
+    // One download per version, whichever worker or host asks; within nginx's 120 s.
+    const int budget = std::min(100, std::max(uplink.timeout_seconds, 60));
+    const DocLock lock{root_, name.str() + "@" + version, budget};
+    if (exists(stored)) return put_up_tarball(nullptr);
     UplinkRequest req;
     // Tarballs come from the uplink's origin only; elsewhere, npm's usual path there.
     if (same_origin(uplink, dist->tarball)) {
@@ -439,13 +529,14 @@ std::string Uplinks::tarball(const model::PackageName& name, const Uplink& uplin
     }
     req.decode = false;
     req.max_bytes = config_.uplink_max_tarball_bytes;
-    req.timeout_seconds = std::max(uplink.timeout_seconds, 100);
+    req.timeout_seconds = budget;
     const auto res = call_uplink(uplink, req);
     if (res.status != 200 || !res.error.empty()) {
         Metrics::count(metrics_.block().uplink_errors);
-        log::warn("uplink " + uplink.name + ": tarball " + file + ": " +
-                  (res.error.empty() ? "HTTP " + std::to_string(res.status) : res.error));
+        const auto why = res.error.empty() ? "HTTP " + std::to_string(res.status) : res.error;
+        log::warn("uplink " + uplink.name + ": tarball " + file + ": " + why);
         if (res.status == 404) throw not_found("no tarball " + file + " for " + name.str());
+        if (res.status == 0 || res.status >= 500) repo.record_failure(uplink.name, why);
         throw bad_gateway("the uplink " + uplink.name + " did not send " + file);
     }
     // Never kept, never sent: bytes that are not what the document promised.
@@ -455,9 +546,8 @@ std::string Uplinks::tarball(const model::PackageName& name, const Uplink& uplin
         throw bad_gateway("the tarball " + file + " from the uplink " + uplink.name +
                           " does not match the integrity its document gives; it was not kept");
     }
-    (void)tarballs_.put(key, res.body);
     Metrics::count(metrics_.block().uplink_misses);
-    return expose();
+    return put_up_tarball(&res.body);
 }
 
 std::string Uplinks::attestations(const model::PackageName& name, const Uplink& uplink,
@@ -488,7 +578,7 @@ std::string Uplinks::attestations(const model::PackageName& name, const Uplink& 
     if (res.status == 404) throw not_found("no attestations for " + name.str() + "@" + version);
     rapidjson::Document doc;
     if (res.status != 200 || !res.error.empty() || !render::parse_json(doc, res.body) ||
-        !doc.IsObject()) {
+        !doc.IsObject() || !doc.HasMember("attestations") || !doc["attestations"].IsArray()) {
         Metrics::count(metrics_.block().uplink_errors);
         throw bad_gateway("the uplink " + uplink.name + " did not send the attestations of " +
                           name.str() + "@" + version);
@@ -521,26 +611,25 @@ std::string Uplinks::version_json(const model::PackageName& name, const Uplink& 
     throw not_found("version or tag \"" + wanted + "\" of \"" + name.str() + "\" not found");
 }
 
-void Uplinks::refuse_shadowing(const model::PackageName& name) {
-    const auto* uplink = proxied(name);
-    if (!uplink) return;
-    const auto row = storage::UpstreamRepo{db_}.find(name.str());
+void refuse_shadowing(const Config& config, storage::Db& db, const model::PackageName& name) {
+    const auto* uplink = config.uplink_for(name.str());
+    if (!uplink || storage::PackageRepo{db}.find(name.str())) return;
+    const auto row = storage::UpstreamRepo{db}.find(name.str());
     bool upstream_has = row && row->uplink == uplink->name && row->status == "ok";
     if (!upstream_has) {
         // GET, not HEAD: some registries answer HEAD of a document with 405.
         UplinkRequest req;
         req.path = upstream_path(name);
         req.headers.emplace_back("Accept: application/vnd.npm.install-v1+json");
-        req.max_bytes = config_.max_document_bytes;
+        req.max_bytes = config.max_document_bytes;
         const auto res = call_uplink(*uplink, req);
         const bool answered = (res.status >= 200 && res.status < 300 && res.error.empty()) ||
                               res.status == 404 || res.status == 410;
         if (!answered) {
-            Metrics::count(metrics_.block().uplink_errors);
             throw unavailable("\"" + name.str() + "\" is read from the uplink " + uplink->name +
                               ", which could not be asked whether it has that name; try again");
         }
-        storage::UpstreamRepo{db_}.record_success(uplink->name);
+        storage::UpstreamRepo{db}.record_success(uplink->name);
         upstream_has = res.status >= 200 && res.status < 300;
     }
     if (upstream_has) {
@@ -584,11 +673,11 @@ void Uplinks::refresh(const model::PackageName& name) {
 void Uplinks::purge(const std::string& name) {
     const DocLock lock{root_, name};
     if (storage::PackageRepo{db_}.find(name)) return;  // local: nothing of an uplink's here
+    remove_files(config_, name);
     storage::Transaction tx{db_};
     storage::UpstreamRepo{db_}.remove(name);
     storage::ChangeRepo{db_}.append({0, name, "uplink-purge", 0, {}, "{}", "uplink"});
     tx.commit();
-    remove_files(config_, name);
 }
 
 }  // namespace depot::services

@@ -32,11 +32,13 @@ class TarballStore;
 namespace depot::services {
 
 class Metrics;
+struct Gates;
 
 class Uplinks {
   public:
+    // gates: the worker's bounds (tarball fetches); nullptr in depotctl.
     Uplinks(const Config& config, storage::Db& db, storage::TarballStore& tarballs,
-            Metrics& metrics);
+            Metrics& metrics, Gates* gates = nullptr);
 
     // The uplink name is read from: nullptr when no rule sends it anywhere
     // (or a "none" rule), or the name is local (a package row of any
@@ -62,14 +64,12 @@ class Uplinks {
     [[nodiscard]] std::string version_json(const model::PackageName& name, const Uplink& uplink,
                                            const std::string& wanted);
 
-    // Before a name's first local publish or project: 409 when the uplink
-    // the name would be read from has it (dependency confusion). Asks the
-    // uplink only when nothing is cached; 503 when it cannot be asked.
-    void refuse_shadowing(const model::PackageName& name);
-
     // Moves the files of documents whose time is over out of nginx's way;
     // how many.
     int expire();
+    // At start: cached names the proxy rules no longer send to the same
+    // uplink are dropped, files and tarballs with them; how many.
+    int reconcile();
 
     // A JSON answer of the uplink to an API request (npm search, npm
     // audit); empty when it failed, which the caller treats as "no results".
@@ -90,8 +90,15 @@ class Uplinks {
     storage::Db& db_;
     storage::TarballStore& tarballs_;
     Metrics& metrics_;
+    Gates* gates_;
     std::string root_;
 };
+
+// Before a name's first local publish or project (every way a package is
+// made calls it, before its transaction): 409 when the uplink the name would
+// be read from has it (dependency confusion). Asks the uplink only when
+// nothing is cached; 503 when it cannot be asked.
+void refuse_shadowing(const Config& config, storage::Db& db, const model::PackageName& name);
 
 // A local package now has this name: its cached row goes (in the caller's
 // transaction) and so do its files, tarballs too (the caller holds the

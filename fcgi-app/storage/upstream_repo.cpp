@@ -30,6 +30,9 @@ constexpr const char* kExpired =
     "SELECT name FROM upstream_docs WHERE served = 1 AND fresh_until <= NOW(3) LIMIT ?";
 constexpr const char* kOlder =
     "SELECT name FROM upstream_docs WHERE fetched_at < NOW(3) - INTERVAL ? DAY";
+constexpr const char* kRemoveOldMissing =
+    "DELETE FROM upstream_docs WHERE status = 'missing' AND fresh_until < NOW(3) - INTERVAL 1 HOUR"
+    " LIMIT ?";
 constexpr const char* kDownFor =
     "SELECT TIMESTAMPDIFF(MICROSECOND, NOW(3), down_until) FROM uplink_state"
     " WHERE uplink = ? AND down_until > NOW(3)";
@@ -133,6 +136,12 @@ std::vector<std::string> UpstreamRepo::fetched_before_days(int days) const {
     std::vector<std::string> out;
     while (rs->next()) out.push_back(str(*rs, 1));
     return out;
+}
+
+void UpstreamRepo::remove_old_missing(int limit) {
+    const auto st = db_.prepare(kRemoveOldMissing);
+    st->setInt(1, limit);
+    st->executeUpdate();
 }
 
 double UpstreamRepo::down_for(std::string_view uplink) const {

@@ -46,6 +46,8 @@ class UpstreamRepo {
     // depotctl cache ls (a LIKE pattern; empty: all) and purge --older-than.
     [[nodiscard]] std::vector<UpstreamDocRow> list(std::string_view like, int limit) const;
     [[nodiscard]] std::vector<std::string> fetched_before_days(int days) const;
+    // "missing" rows an hour past their time: names nobody asks for again.
+    void remove_old_missing(int limit);
 
     // Seconds the uplink is still left alone after a failure; 0 when it is not.
     [[nodiscard]] double down_for(std::string_view uplink) const;

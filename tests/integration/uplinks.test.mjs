@@ -236,7 +236,7 @@ describe('uplinks: one registry for everything', () => {
     const r = await stack.curl('/fake-bad/-/fake-bad-1.0.0.tgz');
     assert.equal(r.status, 502, r.body);
     assert.match(r.body, /integrity/);
-    assert.equal(await exists(path.join(stack.dir, 'tarballs/uplinks/fake-bad')), false);
+    assert.equal(await exists(path.join(stack.dir, 'tarballs/_uplinks/fake-bad')), false);
     assert.equal(await exists(path.join(stack.dir, 'documents/public/fake-bad/-/fake-bad-1.0.0.tgz')), false);
     // A good one is stored once and then sent by nginx from the store.
     const good = await stack.curl('/fake-a/-/fake-a-1.0.0.tgz');
@@ -246,6 +246,10 @@ describe('uplinks: one registry for everything', () => {
     assert.equal(again.status, 200);
     assert.equal(fake.asked('fake-a-1.0.0.tgz').length, n);
     assert.ok(await exists(path.join(stack.dir, 'documents/public/fake-a/-/fake-a-1.0.0.tgz')));
+    // Versions the document does not have make the uplink be asked at most every 30 s.
+    const asked = fake.asked('fake-a').length;
+    for (let i = 0; i < 3; i++) assert.equal((await stack.curl('/fake-a/-/fake-a-9.9.9.tgz')).status, 404);
+    assert.ok(fake.asked('fake-a').length - asked <= 1, 'no uplink request per unknown version');
   });
 
   test('attestations of proxied versions resolve through depot', async () => {
@@ -275,6 +279,10 @@ describe('uplinks: one registry for everything', () => {
     r = await pub({ name: 'fake-taken', version: '1.0.0' });
     assert.notEqual(r.code, 0);
     assert.match(r.stderr, /409|exists on the uplink fake/);
+    // Every way a package is made checks: the web's project creation too.
+    const web = await stack.curl('/fake-taken', { method: 'POST', headers: { ...alice.auth,
+      'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' }, data: 'create' });
+    assert.equal(web.status, 409, web.body);
     assert.equal((await get('/fake-taken')).status, 200, 'still the uplink\'s');
     // Names under none are published without asking anyone.
     r = await pub({ name: 'internal-tool', version: '1.0.0' });
@@ -352,10 +360,11 @@ describe('uplinks: one registry for everything', () => {
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /up-lib: ok, 2 versions/);
 
-    assert.ok(await exists(path.join(stack.dir, 'tarballs/uplinks/fake-a/fake-a-1.0.0.tgz')));
+    const stored = await sh('find', [path.join(stack.dir, 'tarballs/_uplinks/fake-a'), '-name', 'fake-a-1.0.0.tgz']);
+    assert.match(stored.stdout, /_uplinks\/fake-a\/fake\/[0-9a-f]{16}\/fake-a-1\.0\.0\.tgz/);
     r = await ctl('cache', 'purge', 'fake-a');
     assert.equal(r.code, 0, r.stderr);
-    assert.equal(await exists(path.join(stack.dir, 'tarballs/uplinks/fake-a')), false, 'its tarballs went');
+    assert.equal(await exists(path.join(stack.dir, 'tarballs/_uplinks/fake-a')), false, 'its tarballs went');
     assert.equal(await exists(path.join(stack.dir, 'documents/public/fake-a/-')), false);
     assert.doesNotMatch((await ctl('cache', 'ls')).stdout, /^fake-a /m);
     assert.equal((await get('/fake-a')).status, 200, 'fetched again on the next read');
@@ -363,7 +372,8 @@ describe('uplinks: one registry for everything', () => {
     const local = JSON.parse((await get('/-/changes?limit=1000')).body).results;
     assert.ok(local.every((c) => !c.kind.startsWith('uplink')), 'local feed: local changes only');
     assert.ok(local.some((c) => c.name === 'local-lib'));
-    const proxied = JSON.parse((await get('/-/changes?origin=uplink&limit=1000')).body).results;
+    assert.equal((await get('/-/changes?origin=uplink')).status, 401, 'the proxied feed needs a login');
+    const proxied = JSON.parse((await get('/-/changes?origin=uplink&limit=1000', alice.auth)).body).results;
     assert.ok(proxied.some((c) => c.name === 'fake-a' && c.kind === 'uplink-fetch'));
     assert.ok(proxied.some((c) => c.name === 'fake-a' && c.kind === 'uplink-purge'));
     assert.ok(proxied.every((c) => c.kind.startsWith('uplink')));
@@ -373,6 +383,23 @@ describe('uplinks: one registry for everything', () => {
       const n = Number(metrics.match(new RegExp(`^depot_uplink_${m}_total (\\d+)`, 'm'))?.[1]);
       assert.ok(n > 0, `depot_uplink_${m}_total counted: ${n}`);
     }
+  });
+
+  test('a changed proxy rule takes effect at reload: what the old rule cached is no longer served', async () => {
+    assert.equal((await stack.curl('/fake-a/-/fake-a-1.0.0.tgz')).status, 200);
+    assert.ok(await exists(path.join(stack.dir, 'documents/public/fake-a/-/fake-a-1.0.0.tgz')));
+    const conf = await readFile(stack.config, 'utf8');
+    await writeFile(stack.config, conf.replace(/^proxy = /m, 'proxy = fake-a:none '));
+    const r = await stack.ctl('fcgi-reload');
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    let status = 0;
+    for (let i = 0; i < 50 && status !== 404; i++) {
+      await sleep(200);
+      status = (await stack.curl('/fake-a/-/fake-a-1.0.0.tgz')).status;
+    }
+    assert.equal(status, 404, 'nginx no longer sends the tarball');
+    assert.equal((await get('/fake-a')).status, 404);
+    assert.doesNotMatch((await ctl('cache', 'ls')).stdout, /^fake-a /m);
   });
 
   test('upstream down: what is cached keeps installing; the uncached fails fast; a stall is cut at the timeout', async () => {
