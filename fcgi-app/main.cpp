@@ -252,7 +252,15 @@ int run_worker(const depot::Config& config, const depot::render::ViewSources& vi
         if (sig >= 0 || errno != EAGAIN) continue;
         // Also without proxy rules: documents cached before they were removed must go.
         expire_once(sweep_db, tarballs, config, metrics);
-        if (++ticks % 300 == 0) sweep_once(sweep_db, tarballs, config);
+        if (++ticks % 300 == 0) {
+            sweep_once(sweep_db, tarballs, config);
+            try {
+                services::Uplinks{config, sweep_db, tarballs, metrics}.tidy();
+            } catch (const std::exception& e) {
+                log::warn(std::string{"uplinks: tidy failed: "} + e.what());
+                sweep_db.reset();
+            }
+        }
     }
     pool.stop();
     pool.join();

@@ -65,15 +65,6 @@ class Fd {
 
 [[noreturn]] void fail(const std::string& what) { storage::throw_io_error("documents", what); }
 
-// Directories nginx walks into whatever the workers' umask (0027 under the
-// systemd unit): every level created here is 0755.
-void make_dirs(const fs::path& dir) {  // NOLINT(misc-no-recursion): one level per call
-    std::error_code ec;
-    if (dir.empty() || fs::is_directory(dir, ec)) return;
-    make_dirs(dir.parent_path());
-    if (::mkdir(dir.c_str(), 0755) == 0) ::chmod(dir.c_str(), 0755);
-}
-
 // An existing document of the package, in whichever tree it is.
 struct Existing {
     Fd fd;
@@ -136,6 +127,13 @@ struct Rows {
 };
 
 }  // namespace
+
+void make_dirs(const fs::path& dir) {  // NOLINT(misc-no-recursion): one level per call
+    std::error_code ec;
+    if (dir.empty() || fs::is_directory(dir, ec)) return;
+    make_dirs(dir.parent_path());
+    if (::mkdir(dir.c_str(), 0755) == 0) ::chmod(dir.c_str(), 0755);
+}
 
 DocLock::DocLock(const std::string& root, const std::string& package_name)
     : DocLock(root, package_name, -1) {}

@@ -14,6 +14,7 @@
 // commit and rename leaves no file, never a stale one. Workers keep nothing.
 
 #include <cstdint>
+#include <filesystem>
 #include <string>
 #include <utility>
 #include <vector>
@@ -34,6 +35,10 @@ enum class DocChange {
     Meta,        // dist-tags, stars, access, package fields: the version chains stay
     Everything,  // versions changed or went (deprecate, unpublish, owners)
 };
+
+// Directories in the store that nginx walks into, whatever the workers' umask
+// (0027 under the systemd unit): every level created is 0755.
+void make_dirs(const std::filesystem::path& dir);
 
 // The package's lock in the store, released on destruction.
 class DocLock {

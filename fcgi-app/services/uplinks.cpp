@@ -47,13 +47,6 @@ constexpr const char* kRaw = "raw.json.gz";
 // What the uplink answered, as npm shows it: a 502 with the reason.
 HttpError bad_gateway(const std::string& message) { return HttpError{502, message}; }
 
-void make_dirs(const fs::path& dir) {  // NOLINT(misc-no-recursion): one level per call
-    std::error_code ec;
-    if (dir.empty() || fs::is_directory(dir, ec)) return;
-    make_dirs(dir.parent_path());
-    if (::mkdir(dir.c_str(), 0755) == 0) ::chmod(dir.c_str(), 0755);
-}
-
 // A file under ROOT/.tmp holding text gzipped (or bytes as they are), to be
 // renamed into place; deleted unless it was.
 class TempFile {
@@ -430,9 +423,10 @@ int Uplinks::expire() {
             log::warn("uplink expiry of " + name + ": " + e.what());  // the others go on
         }
     }
-    repo.remove_old_missing(1000);
     return moved;
 }
+
+void Uplinks::tidy() { storage::UpstreamRepo{db_}.remove_old_missing(10000); }
 
 int Uplinks::reconcile() {
     storage::UpstreamRepo repo{db_};

@@ -67,6 +67,8 @@ class Uplinks {
     // Moves the files of documents whose time is over out of nginx's way;
     // how many.
     int expire();
+    // With the sweep (every few minutes): "missing" rows nobody asked for again.
+    void tidy();
     // At start: cached names the proxy rules no longer send to the same
     // uplink are dropped, files and tarballs with them; how many.
     int reconcile();
