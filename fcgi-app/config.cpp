@@ -315,6 +315,7 @@ const std::vector<Key>& keys() {
                                 const std::string& v) { c.readme_max_bytes = parse_size(k, v); }},
         {"readme_render_ms", int_key(&Config::readme_render_ms, 10, 60000)},
         {"uplink_maxage", int_key(&Config::uplink_maxage, 0, 365 * 24 * 3600)},
+        {"token_max_days", int_key(&Config::token_max_days, 1, 3650)},
         {"uplink_max_tarball_bytes",
          [](Config& c, const std::string& k, const std::string& v) {
              c.uplink_max_tarball_bytes = parse_size(k, v);

@@ -105,6 +105,9 @@ struct Config {
     std::uint64_t readme_max_bytes = 64ull << 10;
     int readme_render_ms = 1000;
 
+    // Granular tokens (issue 12) live at most this many days (npm's registry: 90).
+    int token_max_days = 90;
+
     // Uplinks (issue 11). Nothing is proxied without a proxy line.
     std::vector<Uplink> uplinks;
     std::vector<ProxyRule> proxy;

@@ -54,6 +54,8 @@ constexpr const char* kUsage =
     "  backup DIR       a consistent copy of the database (mariadb-dump) and every\n"
     "                   tarball, taken while the registry runs\n"
     "  restore DIR      a backup into an empty registry (no accounts, no packages)\n"
+    "  tokens expire --classic\n"
+    "                   end every classic (not granular) user token now\n"
     "  cache ls [PATTERN]\n"
     "                   documents cached from uplinks (PATTERN: a glob, @acme/*)\n"
     "  cache refresh NAME\n"
@@ -324,6 +326,11 @@ int main(int argc, char** argv) {
         if (cmd == "rebuild-packuments") return rebuild_packuments(config);
         if (cmd == "sweep") return sweep_command(db, config, args);
         if (cmd == "cache") return cache_command(db, config, args);
+        if (cmd == "tokens" && args.size() == 3 && args[1] == "expire" && args[2] == "--classic") {
+            const int n = storage::TokenRepo{db}.expire_classic();
+            std::cout << n << " classic token" << (n == 1 ? "" : "s") << " expired\n";
+            return 0;
+        }
         if ((cmd == "backup" || cmd == "restore") && args.size() == 2) {
             const auto r = cmd == "backup" ? services::backup(config, db, args[1])
                                            : services::restore(config, db, args[1]);

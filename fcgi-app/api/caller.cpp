@@ -9,12 +9,12 @@ namespace depot::api {
 
 std::optional<services::Principal> caller(const http::Request& req, Context& ctx) {
     return services::authenticate(ctx.db, ctx.passwords, req.header("authorization"),
-                                  req.remote_addr);
+                                  req.remote_addr, req.header("npm-otp"));
 }
 
 services::Principal require_caller(const http::Request& req, Context& ctx) {
     return services::require_login(ctx.db, ctx.passwords, req.header("authorization"),
-                                   req.remote_addr);
+                                   req.remote_addr, req.header("npm-otp"));
 }
 
 }  // namespace depot::api

@@ -136,7 +136,18 @@ http::Response delete_package(const http::Request& req, Context& ctx) {
 // GET /-/package/{pkg}/visibility
 http::Response show_visibility(const http::Request& req, Context& ctx) {
     const auto pkg = readable(req, ctx, model::PackageName::parse(req.param("pkg")));
-    return private_json(200, pkg.access == "public" ? R"({"public":true})" : R"({"public":false})");
+    // npm access get status prints "public" or "private"; the 2FA policy is
+    // there for --json readers and scripts (issue 12).
+    const auto mfa = storage::PackageRepo{ctx.db}.mfa_policy(pkg.id);
+    render::JsonWriter w;
+    w.begin_object().key("public").boolean(pkg.access == "public");
+    w.field("mfa", !mfa.publish_requires_tfa            ? "none"
+                   : mfa.automation_token_overrides_tfa ? "automation"
+                                                        : "publish");
+    w.key("publish_requires_tfa").boolean(mfa.publish_requires_tfa);
+    w.key("automation_token_overrides_tfa").boolean(mfa.automation_token_overrides_tfa);
+    w.end_object();
+    return private_json(200, w.str());
 }
 
 // POST /-/package/{pkg}/access {"access":"public"|"restricted"}
@@ -144,10 +155,21 @@ http::Response change_access(const http::Request& req, Context& ctx) {
     const auto name = model::PackageName::parse(req.param("pkg"));
     rapidjson::Document doc;
     parse_json_object(req, doc);
+    const auto who = login(req, ctx);
+    // npm access set mfa=…: {publish_requires_tfa, automation_token_overrides_tfa}.
+    if (const auto tfa = doc.FindMember("publish_requires_tfa"); tfa != doc.MemberEnd()) {
+        if (!tfa->value.IsBool()) throw bad_request("publish_requires_tfa must be true or false");
+        const auto over = doc.FindMember("automation_token_overrides_tfa");
+        const bool overrides =
+            over != doc.MemberEnd() && over->value.IsBool() && over->value.GetBool();
+        services::set_mfa(ctx.db, ctx.config, who, name, tfa->value.GetBool(),
+                          tfa->value.GetBool() && overrides);
+        return ok();
+    }
     const auto access = std::string{render::string_member(doc, "access")};
     if (access.empty())
-        throw bad_request("only {\"access\": \"public\"|\"restricted\"} is supported");
-    const auto who = login(req, ctx);
+        throw bad_request(
+            "expected {\"access\": \"public\"|\"restricted\"} or {\"publish_requires_tfa\": …}");
     services::set_access(ctx.db, ctx.config, who, name, access);
     return ok();
 }

@@ -25,7 +25,10 @@ namespace depot::api {
 void require_read_access(const http::Request& req, Context& ctx, std::uint64_t package_id,
                          std::string_view access, std::string_view name) {
     if (access != "restricted") return;
-    if (!services::can_read(ctx.db, caller(req, ctx), package_id, access)) {
+    const auto who = caller(req, ctx);
+    // A granular token reads the restricted packages it is for, no others (issue 12).
+    if (!services::can_read(ctx.db, who, package_id, access) ||
+        (who && !who->limits.covers(name))) {
         throw not_found("package \"" + std::string{name} + "\" not found");
     }
 }

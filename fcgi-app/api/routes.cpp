@@ -35,6 +35,9 @@ const std::vector<Route>& routes() {
 
         {Get, "/-/v1/search", search},  // npm search
 
+        {Get, "/-/npm/v1/user", show_profile},     // npm profile get
+        {Post, "/-/npm/v1/user", update_profile},  // npm profile set, enable-2fa, disable-2fa
+
         {Get, "/-/package/{pkg}/dist-tags", list_dist_tags},  // npm dist-tag ls
         {Put, "/-/package/{pkg}/dist-tags/{tag}", add_dist_tag, kFormBody,
          OnDeadlock::RunAgain},  // npm dist-tag add

@@ -66,6 +66,9 @@ http::Response revoke_token(const http::Request&, Context&);  // tokens.cpp
 
 http::Response search(const http::Request&, Context&);  // search.cpp
 
+http::Response show_profile(const http::Request&, Context&);    // profile.cpp
+http::Response update_profile(const http::Request&, Context&);  // profile.cpp
+
 http::Response show_package(const http::Request&, Context&);  // packages.cpp
 http::Response show_version(const http::Request&, Context&);  // packages.cpp
 http::Response publish(const http::Request&, Context&);       // packages.cpp

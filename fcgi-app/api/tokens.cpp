@@ -7,6 +7,7 @@
 #include "config.hpp"
 #include "error.hpp"
 #include "model/cidr.hpp"
+#include "model/package_name.hpp"
 #include "render/json.hpp"
 #include "services/auth.hpp"
 #include "services/passwords.hpp"
@@ -40,7 +41,80 @@ void write_token(render::JsonWriter& w, const storage::TokenRow& t) {
     write_cidrs(w, t.cidrs);
     w.key("readonly").boolean(t.readonly).field("created", t.created).field("updated", t.created);
     t.expires.empty() ? w.key("expires").null() : w.field("expires", t.expires);
+    if (t.limits.granular) {  // npm token list --json shows a granular token's limits
+        const auto list = [&](const char* key, std::string_view items) {
+            w.key(key).begin_array();
+            while (!items.empty()) {
+                const auto sp = items.find(' ');
+                if (sp != 0) w.string(items.substr(0, sp));
+                if (sp == std::string_view::npos) break;
+                items.remove_prefix(sp + 1);
+            }
+            w.end_array();
+        };
+        if (!t.limits.description.empty()) w.field("description", t.limits.description);
+        list("packages", t.limits.packages);
+        list("scopes", t.limits.scopes);
+        w.field("packages_and_scopes_permission", t.limits.permission);
+        w.key("bypass_2fa").boolean(t.limits.bypass_2fa);
+    }
     w.end_object();
+}
+
+// npm 11's token create fields (issue 12): any of them makes a granular token
+// (a name alone, or the legacy {password, readonly, cidr_whitelist}, a classic one).
+storage::TokenLimits parse_limits(const rapidjson::Value& doc) {
+    storage::TokenLimits l;
+    for (const char* key : {"description", "packages", "packages_all", "scopes", "orgs",
+                            "packages_and_scopes_permission", "orgs_permission", "bypass_2fa"}) {
+        const auto it = doc.FindMember(key);
+        if (it != doc.MemberEnd() && !it->value.IsNull()) l.granular = true;
+    }
+    if (!l.granular) return l;
+    const auto strings = [&](const char* key, auto&& check) {
+        std::string out;
+        const auto it = doc.FindMember(key);
+        if (it == doc.MemberEnd() || it->value.IsNull()) return out;
+        if (!it->value.IsArray() || it->value.Size() > 50)
+            throw bad_request(std::string{key} + " must be a list of at most 50 names");
+        for (const auto& v : it->value.GetArray()) {
+            if (!v.IsString()) throw bad_request(std::string{key} + " must be a list of names");
+            const std::string one = check(std::string{v.GetString(), v.GetStringLength()});
+            out += (out.empty() ? "" : " ") + one;
+        }
+        return out;
+    };
+    l.packages = strings("packages", [](std::string n) {
+        if (!model::PackageName::valid(n)) throw bad_request("\"" + n + "\" is not a package name");
+        return n;
+    });
+    if (const auto all = doc.FindMember("packages_all");
+        all != doc.MemberEnd() && all->value.IsBool() && all->value.GetBool())
+        l.packages = "*";
+    l.scopes = strings("scopes", [](std::string s) {
+        if (!s.starts_with("@")) s = "@" + s;
+        if (!model::PackageName::valid(s + "/x")) throw bad_request("\"" + s + "\" is not a scope");
+        return s;
+    });
+    if (doc.HasMember("orgs") && !doc["orgs"].IsNull() && doc["orgs"].IsArray() &&
+        doc["orgs"].Size() > 0)
+        throw bad_request("depot has no organisations to give a token; use scopes");
+    // Neither packages nor scopes: every package of the account (what a
+    // classic read-only token meant, and npm's --packages-all).
+    if (l.packages.empty() && l.scopes.empty()) l.packages = "*";
+    const auto permission =
+        std::string{render::string_member(doc, "packages_and_scopes_permission")};
+    // Least privilege when npm says nothing.
+    l.permission = permission.empty() ? "read-only" : permission;
+    if (l.permission != "read-only" && l.permission != "read-write" && l.permission != "no-access")
+        throw bad_request(
+            "packages_and_scopes_permission must be read-only, read-write or no-access");
+    l.description = std::string{render::string_member(doc, "description")};
+    if (l.description.size() > 1024)
+        throw bad_request("the description is longer than 1024 characters");
+    if (const auto b = doc.FindMember("bypass_2fa"); b != doc.MemberEnd() && b->value.IsBool())
+        l.bypass_2fa = b->value.GetBool();
+    return l;
 }
 
 std::string parse_cidr_list(const rapidjson::Value& doc) {
@@ -90,15 +164,21 @@ http::Response create_token(const http::Request& req, Context& ctx) {
     if (password.empty() || !ctx.passwords.check(ctx.db, who.name, password, req.remote_addr)) {
         throw unauthorized("the password is incorrect", "Basic");
     }
+    if (who.limits.granular) throw forbidden("a granular token cannot create tokens; log in");
     auto spec = services::user_token(who.user_id, std::string{render::string_member(doc, "name")});
     if (spec.name.size() > 255) throw bad_request("the token name is longer than 255 characters");
     spec.readonly = wants_readonly(doc);
     spec.cidrs = parse_cidr_list(doc);
+    spec.limits = parse_limits(doc);
+    const int max_days = spec.limits.granular ? ctx.config.token_max_days : 3650;
     if (const auto it = doc.FindMember("expires"); it != doc.MemberEnd() && !it->value.IsNull()) {
-        if (!it->value.IsInt() || it->value.GetInt() < 1 || it->value.GetInt() > 3650) {
-            throw bad_request("expires must be a number of days between 1 and 3650");
+        if (!it->value.IsInt() || it->value.GetInt() < 1 || it->value.GetInt() > max_days) {
+            throw bad_request("expires must be a number of days between 1 and " +
+                              std::to_string(max_days));
         }
         spec.expires_in_seconds = it->value.GetInt() * 86400;
+    } else if (spec.limits.granular) {
+        spec.expires_in_seconds = max_days * 86400;  // granular tokens always expire
     }
     const auto minted = services::mint_token(ctx.db, spec);
     const auto row = storage::TokenRepo{ctx.db}.find_active(services::token_hash(minted.secret));
@@ -109,6 +189,10 @@ http::Response create_token(const http::Request& req, Context& ctx) {
     w.key("readonly").boolean(spec.readonly).field("created", row ? row->created : "");
     w.field("updated", row ? row->created : "");
     if (row && !row->expires.empty()) w.field("expires", row->expires);
+    if (spec.limits.granular) {
+        w.field("packages_and_scopes_permission", spec.limits.permission);
+        w.key("bypass_2fa").boolean(spec.limits.bypass_2fa);
+    }
     w.end_object();
     return private_json(201, w.str());
 }

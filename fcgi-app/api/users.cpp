@@ -14,6 +14,7 @@
 #include "services/auth.hpp"
 #include "services/passwords.hpp"
 #include "services/rate_limits.hpp"
+#include "services/second_factor.hpp"
 #include "services/tokens.hpp"
 #include "services/web_accounts.hpp"
 #include "storage/db.hpp"
@@ -135,6 +136,12 @@ http::Response add_user(const http::Request& req, Context& ctx) {
     if (password.empty()) throw bad_request("a password is required");
     if (const auto user = ctx.passwords.check(ctx.db, name, password, req.remote_addr)) {
         // "Adding an existing user with the current password is a login."
+        // With 2FA (either mode) it needs a code too: npm asks and sends npm-otp (issue 12).
+        if (const auto tfa = services::tfa_status(ctx.db, user->id); tfa && !tfa->pending) {
+            const auto otp = req.header("npm-otp");
+            if (otp.empty() || otp.size() > 64 || !services::check_otp(ctx.db, user->id, otp, "b"))
+                throw services::otp_required(!otp.empty());
+        }
         return logged_in(ctx, *user, "you are authenticated as '" + name + "'");
     }
     // npm login (no email): an unknown name and a wrong password get the same

@@ -14,6 +14,7 @@
 #include "services/auth.hpp"
 #include "services/passwords.hpp"
 #include "services/rate_limits.hpp"
+#include "services/second_factor.hpp"
 #include "services/tokens.hpp"
 #include "storage/db.hpp"
 #include "storage/user_repo.hpp"
@@ -133,6 +134,16 @@ http::Response approve_web_login(const http::Request& req, Context& ctx) {
         } else {
             user = ctx.passwords.check(ctx.db, name, password, req.remote_addr);
             if (!user) throw unauthorized("incorrect user name or password", "");
+            // Both 2FA modes ask for a code at login (issue 12).
+            if (const auto tfa = services::tfa_status(ctx.db, user->id); tfa && !tfa->pending) {
+                const auto otp = http::find_field(fields, "otp").value_or("");
+                if (otp.empty() || otp.size() > 64 ||
+                    !services::check_otp(ctx.db, user->id, otp, "web-login"))
+                    throw unauthorized(
+                        "this account has two-factor authentication: enter the one-time "
+                        "password your authenticator shows",
+                        "");
+            }
         }
         logins.approve(row->id, user->id, user->credential_gen);
         return page(200, ctx.views.login_done_page(user->name));

@@ -50,14 +50,23 @@ std::string sha256(std::string_view data) { return digest(EVP_sha256(), data); }
 std::string sha384(std::string_view data) { return digest(EVP_sha384(), data); }
 std::string sha512(std::string_view data) { return digest(EVP_sha512(), data); }
 
-std::string hmac_sha256(std::string_view key, std::string_view data) {
+namespace {
+std::string hmac(const EVP_MD* md, std::string_view key, std::string_view data) {
     unsigned char out[EVP_MAX_MD_SIZE];
     unsigned int len = 0;
-    if (!HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+    if (!HMAC(md, key.data(), static_cast<int>(key.size()),
               reinterpret_cast<const unsigned char*>(data.data()), data.size(), out, &len)) {
         throw std::runtime_error("HMAC failed");
     }
     return {reinterpret_cast<const char*>(out), len};
+}
+}  // namespace
+
+std::string hmac_sha1(std::string_view key, std::string_view data) {
+    return hmac(EVP_sha1(), key, data);
+}
+std::string hmac_sha256(std::string_view key, std::string_view data) {
+    return hmac(EVP_sha256(), key, data);
 }
 
 std::string to_hex(std::string_view bytes) {

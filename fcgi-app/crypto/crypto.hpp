@@ -8,10 +8,12 @@
 
 namespace depot::crypto {
 
-[[nodiscard]] std::string sha1(std::string_view data);                               // 20 raw bytes
-[[nodiscard]] std::string sha256(std::string_view data);                             // 32 raw bytes
-[[nodiscard]] std::string sha384(std::string_view data);                             // 48 raw bytes
-[[nodiscard]] std::string sha512(std::string_view data);                             // 64 raw bytes
+[[nodiscard]] std::string sha1(std::string_view data);    // 20 raw bytes
+[[nodiscard]] std::string sha256(std::string_view data);  // 32 raw bytes
+[[nodiscard]] std::string sha384(std::string_view data);  // 48 raw bytes
+[[nodiscard]] std::string sha512(std::string_view data);  // 64 raw bytes
+[[nodiscard]] std::string hmac_sha1(std::string_view key,
+                                    std::string_view data);  // 20 raw bytes (TOTP)
 [[nodiscard]] std::string hmac_sha256(std::string_view key, std::string_view data);  // 32 raw bytes
 
 [[nodiscard]] std::string to_hex(std::string_view bytes);

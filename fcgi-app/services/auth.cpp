@@ -6,6 +6,7 @@
 #include "error.hpp"
 #include "model/cidr.hpp"
 #include "services/passwords.hpp"
+#include "services/second_factor.hpp"
 #include "storage/db.hpp"
 #include "storage/token_repo.hpp"
 
@@ -59,6 +60,7 @@ Principal from_token(storage::Db& db, std::string_view secret, std::string_view 
     p.readonly = row->readonly;
     p.cidrs = row->cidrs;
     p.expires_in_seconds = row->expires_in_seconds;
+    p.limits = row->limits;
     return p;
 }
 
@@ -82,30 +84,57 @@ Principal from_basic(storage::Db& db, PasswordChecks& passwords, std::string_vie
 std::string token_hash(std::string_view secret) { return crypto::to_hex(crypto::sha256(secret)); }
 
 std::optional<Principal> authenticate(storage::Db& db, PasswordChecks& passwords,
-                                      std::string_view authorization,
-                                      std::string_view remote_addr) {
+                                      std::string_view authorization, std::string_view remote_addr,
+                                      std::string_view otp) {
     if (authorization.empty()) return std::nullopt;
+    Principal p;
     if (starts_with_ci(authorization, "Bearer ")) {
         auto secret = authorization.substr(7);
         while (!secret.empty() && secret.front() == ' ') secret.remove_prefix(1);
         if (secret.empty() || secret.size() > 512)
             throw unauthorized("malformed bearer token", "Bearer");
-        return from_token(db, secret, remote_addr);
+        p = from_token(db, secret, remote_addr);
+    } else if (starts_with_ci(authorization, "Basic ")) {
+        p = from_basic(db, passwords, authorization.substr(6), remote_addr);
+    } else {
+        throw unauthorized("unsupported Authorization scheme; use a Bearer token", "Bearer");
     }
-    if (starts_with_ci(authorization, "Basic "))
-        return from_basic(db, passwords, authorization.substr(6), remote_addr);
-    throw unauthorized("unsupported Authorization scheme; use a Bearer token", "Bearer");
+    if (const auto tfa = tfa_status(db, p.user_id); tfa && !tfa->pending) {
+        p.tfa_mode = tfa->mode;
+        if (!otp.empty()) {
+            p.otp_given = true;
+            p.otp_ok = otp.size() <= 64 && check_otp(db, p.user_id, otp, p.credential());
+        }
+    }
+    return p;
 }
 
 Principal require_login(storage::Db& db, PasswordChecks& passwords, std::string_view authorization,
-                        std::string_view remote_addr) {
-    auto p = authenticate(db, passwords, authorization, remote_addr);
+                        std::string_view remote_addr, std::string_view otp) {
+    auto p = authenticate(db, passwords, authorization, remote_addr, otp);
     if (!p) throw unauthorized("you must be logged in (npm login) to do this", "Bearer");
     return std::move(*p);
 }
 
+HttpError otp_required(bool given) {
+    return unauthorized(given ? "that one-time password is wrong or was used already: enter the "
+                                "one your authenticator shows now"
+                              : "This operation requires a one-time password from your "
+                                "authenticator (npm asks for it, or give --otp)",
+                        "OTP");
+}
+
 void require_write(const Principal& p) {
     if (p.readonly) throw forbidden("this token is read-only");
+    if (p.limits.granular && p.limits.permission != "read-write")
+        throw forbidden("this token is " + p.limits.permission + ": it cannot write");
+    if (p.tfa_mode == "auth-and-writes" && !p.otp_ok && !p.limits.bypass_2fa)
+        throw otp_required(p.otp_given);
+}
+
+void require_covers(const Principal& p, std::string_view package_name) {
+    if (!p.limits.covers(package_name))
+        throw forbidden("this token is not for \"" + std::string{package_name} + "\"");
 }
 
 }  // namespace depot::services

@@ -8,6 +8,9 @@
 #include <string>
 #include <string_view>
 
+#include "error.hpp"
+#include "storage/token_repo.hpp"
+
 namespace depot::storage {
 class Db;
 }
@@ -26,20 +29,43 @@ struct Principal {
     bool readonly = false;
     std::string cidrs;                 // space-separated address ranges; empty: anywhere
     long long expires_in_seconds = 0;  // 0: the credential does not expire
+    // Two-factor authentication (issue 12): the account's live mode (empty:
+    // none), and whether this request's npm-otp was given and good.
+    std::string tfa_mode;
+    bool otp_given = false;
+    bool otp_ok = false;
+    storage::TokenLimits limits;  // a granular token's packages, permission, 2FA bypass
+
+    // Which credential asked, for the rule that a used code serves only it again.
+    [[nodiscard]] std::string credential() const {
+        return token_id ? "t" + std::to_string(token_id) : "b";
+    }
 };
 
 // nullopt when there is no Authorization header. A header that is present
 // but wrong throws 401 (Bearer for tokens, Basic for passwords, protocol §1.5).
+// otp: the request's npm-otp header, checked when the account has 2FA.
 [[nodiscard]] std::optional<Principal> authenticate(storage::Db& db, PasswordChecks& passwords,
                                                     std::string_view authorization,
-                                                    std::string_view remote_addr);
+                                                    std::string_view remote_addr,
+                                                    std::string_view otp = {});
 
 // As authenticate(), but no credentials is a 401 too.
 [[nodiscard]] Principal require_login(storage::Db& db, PasswordChecks& passwords,
-                                      std::string_view authorization, std::string_view remote_addr);
+                                      std::string_view authorization, std::string_view remote_addr,
+                                      std::string_view otp = {});
 
-// 403 for read-only tokens.
+// 403 for read-only tokens; 401 with WWW-Authenticate: OTP (npm then asks
+// for a code, or reads --otp) when the account has auth-and-writes 2FA and
+// the request brought no good code. Every write passes here.
 void require_write(const Principal& p);
+
+// 403 when a granular token does not cover the package.
+void require_covers(const Principal& p, std::string_view package_name);
+
+// The 401 that makes npm ask for a one-time password (npm-registry-fetch
+// reads "otp" in WWW-Authenticate as EOTP).
+[[nodiscard]] HttpError otp_required(bool given);
 
 // A bearer token by its secret: SHA-256 hex, the only form stored.
 [[nodiscard]] std::string token_hash(std::string_view secret);

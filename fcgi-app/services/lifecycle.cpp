@@ -324,6 +324,16 @@ void unpublish_package(storage::Db& db, storage::TarballStore& store, const Conf
     remove_files(store, keys);
 }
 
+void set_mfa(storage::Db& db, const Config& config, const Principal& who,
+             const model::PackageName& name, bool requires_tfa, bool automation_overrides) {
+    PackageWrite w{db, config, who, name};
+    w.require_owner();
+    storage::PackageRepo{db}.save_mfa_policy(w.pkg().id, {requires_tfa, automation_overrides});
+    w.commit("mfa", detail({{"mfa", !requires_tfa          ? "none"
+                                    : automation_overrides ? "automation"
+                                                           : "publish"}}));
+}
+
 void set_access(storage::Db& db, const Config& config, const Principal& who,
                 const model::PackageName& name, const std::string& access) {
     if (access != "public" && access != "restricted")

@@ -46,6 +46,10 @@ void confirm_tarball_removed(storage::Db& db, storage::TarballStore& store, cons
 void unpublish_package(storage::Db& db, storage::TarballStore& store, const Config& config,
                        const Principal& who, const model::PackageName& name, std::string_view rev);
 
+// npm access set mfa=none|publish|automation (issue 12).
+void set_mfa(storage::Db& db, const Config& config, const Principal& who,
+             const model::PackageName& name, bool requires_tfa, bool automation_overrides);
+
 void set_access(storage::Db& db, const Config& config, const Principal& who,
                 const model::PackageName& name, const std::string& access);
 

@@ -43,6 +43,7 @@ class PackageWrite {
                             "\": you are not an owner");
         }
         require_write(who_);
+        require_covers(who_, name_.str());
         if (who_.token_kind == "project" &&
             (project == Project::Refused || who_.package_id != pkg_.id)) {
             throw forbidden("a project token cannot make this change");
@@ -53,7 +54,8 @@ class PackageWrite {
     // A restricted package is 404 to anyone who may not read it, before any
     // other answer could tell that it exists.
     PackageWrite& require_readable() {
-        if (!can_read(db_, who_, pkg_.id, pkg_.access)) {
+        if (!can_read(db_, who_, pkg_.id, pkg_.access) ||
+            (pkg_.access == "restricted" && !who_.limits.covers(name_.str()))) {
             throw not_found("package \"" + name_.str() + "\" not found");
         }
         return *this;

@@ -124,6 +124,20 @@ PublishOutcome record(storage::Db& db, const storage::TarballStore* store, const
     storage::PackageRepo packages{db};
     if (!created && !can_read(db, who, pkg.id, pkg.access))
         throw not_found("package \"" + in.name.str() + "\" not found");
+    require_covers(who, in.name.str());  // a granular token's packages (issue 12)
+    // npm access set mfa=publish|automation: a code to publish, whatever the
+    // account's own 2FA mode; automation tokens (bypass_2fa) only when allowed.
+    if (!created) {
+        const auto mfa = packages.mfa_policy(pkg.id);
+        const bool automation = who.limits.granular && who.limits.bypass_2fa;
+        if (mfa.publish_requires_tfa && !(automation && mfa.automation_token_overrides_tfa)) {
+            if (who.tfa_mode.empty())
+                throw forbidden("\"" + in.name.str() +
+                                "\" requires two-factor authentication to publish: enable it "
+                                "with npm profile enable-2fa");
+            if (!who.otp_ok) throw otp_required(who.otp_given);
+        }
+    }
     if (who.token_kind == "project" && who.package_id != pkg.id) {
         throw forbidden("this project token belongs to another package");
     }

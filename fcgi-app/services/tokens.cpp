@@ -22,12 +22,14 @@ Minted mint_token(storage::Db& db, const TokenSpec& spec) {
     t.readonly = spec.readonly;
     t.cidrs = spec.cidrs;
     t.expires_in_seconds = spec.expires_in_seconds;
+    t.limits = spec.limits;
     m.id = storage::TokenRepo{db}.insert(t);
     return m;
 }
 
 void inherit_limits(TokenSpec& spec, const Principal& parent) {
     if (!parent.cidrs.empty()) spec.cidrs = parent.cidrs;
+    if (parent.limits.granular) spec.limits = parent.limits;
     spec.readonly = spec.readonly || parent.readonly;
     if (parent.expires_in_seconds > 0 &&
         (spec.expires_in_seconds == 0 || parent.expires_in_seconds < spec.expires_in_seconds)) {

@@ -5,6 +5,8 @@
 #include <string>
 #include <string_view>
 
+#include "storage/token_repo.hpp"
+
 namespace depot::storage {
 class Db;
 }
@@ -22,6 +24,7 @@ struct TokenSpec {
     bool readonly = false;
     std::string cidrs;  // space-separated
     int expires_in_seconds = 0;
+    storage::TokenLimits limits;  // granular tokens (issue 12)
 };
 
 struct Minted {

@@ -184,6 +184,25 @@ void PackageRepo::save_access(std::uint64_t id, std::string_view access) {
     st->executeUpdate();
 }
 
+PackageRepo::MfaPolicy PackageRepo::mfa_policy(std::uint64_t id) const {
+    const auto st = db_.prepare(
+        "SELECT publish_requires_tfa, automation_token_overrides_tfa FROM packages WHERE id = ?");
+    st->setUInt64(1, id);
+    const auto rs = query(*st);
+    if (!rs->next()) return {};
+    return {rs->getBoolean(1), rs->getBoolean(2)};
+}
+
+void PackageRepo::save_mfa_policy(std::uint64_t id, const MfaPolicy& policy) {
+    const auto st = db_.prepare(
+        "UPDATE packages SET publish_requires_tfa = ?, automation_token_overrides_tfa = ? WHERE id "
+        "= ?");
+    st->setBoolean(1, policy.publish_requires_tfa);
+    st->setBoolean(2, policy.automation_token_overrides_tfa);
+    st->setUInt64(3, id);
+    st->executeUpdate();
+}
+
 void PackageRepo::save_unpublished(std::uint64_t id, bool unpublished) {
     const auto st = db_.prepare(kSaveUnpublished);
     st->setBoolean(1, unpublished);

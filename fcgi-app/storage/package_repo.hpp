@@ -91,6 +91,13 @@ class PackageRepo {
         std::uint64_t user_id) const;
 
     void save_access(std::uint64_t id, std::string_view access);
+    // npm access set mfa (issue 12).
+    struct MfaPolicy {
+        bool publish_requires_tfa = false;
+        bool automation_token_overrides_tfa = false;
+    };
+    [[nodiscard]] MfaPolicy mfa_policy(std::uint64_t id) const;
+    void save_mfa_policy(std::uint64_t id, const MfaPolicy& policy);
     void save_nightly(std::uint64_t id, std::string_view url);
     void save_unpublished(std::uint64_t id, bool unpublished);
 

@@ -9,12 +9,14 @@ namespace {
 constexpr const char* kInsert =
     "INSERT INTO tokens (kind, token_hash, key_id, token_prefix, name, user_id, package_id, "
     "readonly,"
-    " cidr_whitelist, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?,"
-    " IF(? = 0, NULL, NOW(3) + INTERVAL ? SECOND))";
+    " cidr_whitelist, expires_at, granular, description, packages, scopes, permission,"
+    " bypass_2fa) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?,"
+    " IF(? = 0, NULL, NOW(3) + INTERVAL ? SECOND), ?, ?, ?, ?, ?, ?)";
 constexpr const char* kFindActive =
     "SELECT t.id, t.kind, t.key_id, t.token_prefix, t.name, t.user_id, t.package_id, t.readonly,"
     " t.cidr_whitelist, t.created_at, t.last_used_at, t.expires_at, u.name, u.email,"
-    " GREATEST(1, TIMESTAMPDIFF(SECOND, NOW(3), t.expires_at))"
+    " GREATEST(1, TIMESTAMPDIFF(SECOND, NOW(3), t.expires_at)),"
+    " t.granular, t.description, t.packages, t.scopes, t.permission, t.bypass_2fa"
     " FROM tokens t LEFT JOIN users u ON u.id = t.user_id"
     " WHERE t.token_hash = ? AND t.revoked_at IS NULL"
     " AND (t.expires_at IS NULL OR t.expires_at > NOW(3))";
@@ -30,7 +32,8 @@ constexpr const char* kRevokeAll =
 constexpr const char* kList =
     "SELECT t.id, t.kind, t.key_id, t.token_prefix, t.name, t.user_id, t.package_id, t.readonly,"
     " t.cidr_whitelist, t.created_at, t.last_used_at, t.expires_at, u.name, u.email,"
-    " GREATEST(1, TIMESTAMPDIFF(SECOND, NOW(3), t.expires_at))"
+    " GREATEST(1, TIMESTAMPDIFF(SECOND, NOW(3), t.expires_at)),"
+    " t.granular, t.description, t.packages, t.scopes, t.permission, t.bypass_2fa"
     " FROM tokens t LEFT JOIN users u ON u.id = t.user_id"
     " WHERE t.user_id = ? AND t.kind = ? AND t.revoked_at IS NULL"
     " AND (t.expires_at IS NULL OR t.expires_at > NOW(3)) ORDER BY t.id";
@@ -52,6 +55,12 @@ TokenRow read_row(sql::ResultSet& rs) {
     t.user_name = str(rs, 13);
     t.user_email = str(rs, 14);
     t.expires_in_seconds = rs.isNull(15) ? 0 : rs.getInt64(15);
+    t.limits.granular = rs.getBoolean(16);
+    t.limits.description = str(rs, 17);
+    t.limits.packages = str(rs, 18);
+    t.limits.scopes = str(rs, 19);
+    t.limits.permission = str(rs, 20);
+    t.limits.bypass_2fa = rs.getBoolean(21);
     return t;
 }
 
@@ -70,8 +79,40 @@ std::uint64_t TokenRepo::insert(const NewToken& t) {
     set_nullable(*st, 9, t.cidrs);
     st->setInt(10, t.expires_in_seconds);
     st->setInt(11, t.expires_in_seconds);
+    st->setBoolean(12, t.limits.granular);
+    set_nullable(*st, 13, t.limits.description);
+    set_nullable(*st, 14, t.limits.packages);
+    set_nullable(*st, 15, t.limits.scopes);
+    set_nullable(*st, 16, t.limits.permission);
+    st->setBoolean(17, t.limits.bypass_2fa);
     st->executeUpdate();
     return last_insert_id(db_.conn());
+}
+
+int TokenRepo::expire_classic() {
+    const auto st = db_.prepare(
+        "UPDATE tokens SET expires_at = NOW(3) WHERE kind = 'user' AND granular = FALSE"
+        " AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > NOW(3))");
+    return st->executeUpdate();
+}
+
+bool TokenLimits::covers(std::string_view package_name) const {
+    if (!granular) return true;
+    if (permission == "no-access") return false;
+    const auto any = [](std::string_view list, auto&& match) {
+        while (!list.empty()) {
+            const auto sp = list.find(' ');
+            if (match(list.substr(0, sp))) return true;
+            if (sp == std::string_view::npos) break;
+            list.remove_prefix(sp + 1);
+        }
+        return false;
+    };
+    return any(packages, [&](std::string_view p) { return p == "*" || p == package_name; }) ||
+           any(scopes, [&](std::string_view s) {
+               return !s.empty() && package_name.size() > s.size() &&
+                      package_name.substr(0, s.size()) == s && package_name[s.size()] == '/';
+           });
 }
 
 std::optional<TokenRow> TokenRepo::find_active(std::string_view hash_hex) const {

@@ -11,6 +11,20 @@ namespace depot::storage {
 
 class Db;
 
+// What a granular token may touch (issue 12); a classic token touches
+// whatever its account may.
+struct TokenLimits {
+    bool granular = false;
+    std::string description;
+    std::string packages;    // space-separated names; "*": every package
+    std::string scopes;      // space-separated "@scope"
+    std::string permission;  // read-only, read-write, no-access
+    bool bypass_2fa = false;
+
+    // Whether the token may act on this package at all.
+    [[nodiscard]] bool covers(std::string_view package_name) const;
+};
+
 struct TokenRow {
     std::uint64_t id = 0;
     std::string kind;  // user, project, reset, session
@@ -26,6 +40,7 @@ struct TokenRow {
     // Joined from users for authentication.
     std::string user_name;
     std::string user_email;
+    TokenLimits limits;
 };
 
 struct NewToken {
@@ -39,6 +54,7 @@ struct NewToken {
     bool readonly = false;
     std::string cidrs;
     int expires_in_seconds = 0;  // 0: never
+    TokenLimits limits;
 };
 
 class TokenRepo {
@@ -66,6 +82,8 @@ class TokenRepo {
     void purge_expired(int limit);
     [[nodiscard]] std::vector<TokenRow> list_for_user(std::uint64_t user_id,
                                                       std::string_view kind) const;
+    // depotctl tokens expire --classic: every live classic user token ends now; how many.
+    int expire_classic();
 
   private:
     Db& db_;

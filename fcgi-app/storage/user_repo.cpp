@@ -115,4 +115,18 @@ bool UserRepo::save_name(std::uint64_t id, std::string_view name) {
     }
 }
 
+std::string UserRepo::fullname(std::uint64_t id) const {
+    const auto st = db_.prepare("SELECT fullname FROM users WHERE id = ?");
+    st->setUInt64(1, id);
+    const auto rs = query(*st);
+    return rs->next() ? str(*rs, 1) : std::string{};
+}
+
+void UserRepo::set_fullname(std::uint64_t id, std::string_view fullname) {
+    const auto st = db_.prepare("UPDATE users SET fullname = ?, updated_at = NOW(3) WHERE id = ?");
+    set_nullable(*st, 1, fullname);
+    st->setUInt64(2, id);
+    st->executeUpdate();
+}
+
 }  // namespace depot::storage

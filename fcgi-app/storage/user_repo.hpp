@@ -28,6 +28,9 @@ class UserRepo {
 
     [[nodiscard]] std::optional<UserRow> find_by_name(std::string_view name) const;
     [[nodiscard]] std::optional<UserRow> find_by_id(std::uint64_t id) const;
+    // npm profile's fullname (empty: none).
+    [[nodiscard]] std::string fullname(std::uint64_t id) const;
+    void set_fullname(std::uint64_t id, std::string_view fullname);
     [[nodiscard]] std::optional<UserRow> find_by_email(std::string_view email) const;
     // nullopt when the name or email is taken.
     [[nodiscard]] std::optional<std::uint64_t> insert(const UserRow& u);

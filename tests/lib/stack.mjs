@@ -171,7 +171,8 @@ export function spawnProcess(cmd, args, opts) {
 
 // Runs the real npm CLI under a pseudo-terminal (util-linux `script`), so its
 // prompts (Username, Password, Email) can be answered as a person would:
-// answers maps a prompt pattern to the line typed when that prompt appears.
+// answers maps a prompt pattern to the line typed when that prompt appears
+// (or to a function of the output so far that returns it).
 // onOutput(text) sees the output as it arrives (for web login URLs).
 Stack.prototype.npmInteractive = function npmInteractive(args, { answers = [], home = 'npm-home', onOutput,
   timeoutMs = 60000 } = {}) {
@@ -191,8 +192,10 @@ Stack.prototype.npmInteractive = function npmInteractive(args, { answers = [], h
     onOutput?.(out);
     while (pending.length && pending[0][0].test(out)) {
       const [, line] = pending.shift();
+      // A function answers from what was printed so far (a TOTP secret, say).
+      const text = typeof line === 'function' ? line(out) : line;
       out += '\n';  // so the same prompt text does not match twice
-      child.stdin.write(`${line}\r`);
+      child.stdin.write(`${text}\r`);
     }
   };
   child.stdout.on('data', onData);
