@@ -23,6 +23,7 @@
 #include "storage/db.hpp"
 #include "storage/migrations.hpp"
 #include "storage/package_repo.hpp"
+#include "storage/staged_repo.hpp"
 #include "storage/tarball_store.hpp"
 #include "storage/token_repo.hpp"
 #include "storage/upstream_repo.hpp"
@@ -54,6 +55,9 @@ constexpr const char* kUsage =
     "  backup DIR       a consistent copy of the database (mariadb-dump) and every\n"
     "                   tarball, taken while the registry runs\n"
     "  restore DIR      a backup into an empty registry (no accounts, no packages)\n"
+    "  package require-staging NAME [--off]\n"
+    "                   publishes of NAME with granular (CI) tokens must be staged\n"
+    "                   (npm stage publish) and approved by an owner\n"
     "  tokens expire --classic\n"
     "                   end every classic (not granular) user token now\n"
     "  cache ls [PATTERN]\n"
@@ -326,6 +330,19 @@ int main(int argc, char** argv) {
         if (cmd == "rebuild-packuments") return rebuild_packuments(config);
         if (cmd == "sweep") return sweep_command(db, config, args);
         if (cmd == "cache") return cache_command(db, config, args);
+        if (cmd == "package" && (args.size() == 3 || (args.size() == 4 && args[3] == "--off")) &&
+            args[1] == "require-staging") {
+            const auto pkg =
+                storage::PackageRepo{db}.find(model::PackageName::parse(args[2]).str());
+            if (!pkg) {
+                std::fprintf(stderr, "depotctl: no package %s\n", args[2].c_str());
+                return 1;
+            }
+            storage::StagedRepo{db}.set_requires_staging(pkg->id, args.size() == 3);
+            std::cout << pkg->name << (args.size() == 3 ? " requires" : " no longer requires")
+                      << " staging for token publishes\n";
+            return 0;
+        }
         if (cmd == "tokens" && args.size() == 3 && args[1] == "expire" && args[2] == "--classic") {
             const int n = storage::TokenRepo{db}.expire_classic();
             std::cout << n << " classic token" << (n == 1 ? "" : "s") << " expired\n";

@@ -21,6 +21,7 @@
 #include "services/uplinks.hpp"
 #include "storage/db.hpp"
 #include "storage/package_repo.hpp"
+#include "storage/staged_repo.hpp"
 #include "storage/user_repo.hpp"
 #include "storage/version_repo.hpp"
 
@@ -146,6 +147,7 @@ http::Response show_visibility(const http::Request& req, Context& ctx) {
                                                         : "publish");
     w.key("publish_requires_tfa").boolean(mfa.publish_requires_tfa);
     w.key("automation_token_overrides_tfa").boolean(mfa.automation_token_overrides_tfa);
+    w.key("require_staging").boolean(storage::StagedRepo{ctx.db}.requires_staging(pkg.id));
     w.end_object();
     return private_json(200, w.str());
 }

@@ -35,6 +35,13 @@ const std::vector<Route>& routes() {
 
         {Get, "/-/v1/search", search},  // npm search
 
+        {Post, "/-/stage/package/{pkg}", stage_publish, kDocumentBody},  // npm stage publish
+        {Get, "/-/stage", list_staged},                                  // npm stage list
+        {Get, "/-/stage/{id}", show_staged},                             // npm stage view
+        {Get, "/-/stage/{id}/tarball", download_staged},                 // npm stage download
+        {Post, "/-/stage/{id}/approve", approve_staged},                 // npm stage approve
+        {Delete, "/-/stage/{id}", reject_staged},                        // npm stage reject
+
         {Get, "/-/npm/v1/user", show_profile},     // npm profile get
         {Post, "/-/npm/v1/user", update_profile},  // npm profile set, enable-2fa, disable-2fa
 

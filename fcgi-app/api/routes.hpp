@@ -66,6 +66,14 @@ http::Response revoke_token(const http::Request&, Context&);  // tokens.cpp
 
 http::Response search(const http::Request&, Context&);  // search.cpp
 
+// staging.cpp: npm stage (issue 12)
+http::Response stage_publish(const http::Request&, Context&);
+http::Response list_staged(const http::Request&, Context&);
+http::Response show_staged(const http::Request&, Context&);
+http::Response download_staged(const http::Request&, Context&);
+http::Response approve_staged(const http::Request&, Context&);
+http::Response reject_staged(const http::Request&, Context&);
+
 http::Response show_profile(const http::Request&, Context&);    // profile.cpp
 http::Response update_profile(const http::Request&, Context&);  // profile.cpp
 

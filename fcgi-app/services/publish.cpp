@@ -237,6 +237,13 @@ std::string search_words(const std::string& name) {
     return words + (slash == std::string::npos ? name : name.substr(slash + 1));
 }
 
+void check_publish_input(const Config& config, Gates& gates, const PublishInput& in) {
+    const auto pass = gates.uploads.enter(
+        "the registry is reading many published tarballs at once; retry shortly",
+        std::chrono::seconds(5));
+    check_against_tarball(config, in);
+}
+
 PublishOutcome publish(storage::Db& db, storage::TarballStore& store, const Config& config,
                        Gates& gates, const Principal& who, PublishInput in) {
     require_write(who);

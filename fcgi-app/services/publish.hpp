@@ -46,6 +46,10 @@ struct PublishInput {
 
 enum class PublishOutcome { Created, AlreadyPublished };
 
+// What publish() checks before it stores anything (the tarball against the
+// manifest, under the uploads gate): npm stage publish runs it at upload.
+void check_publish_input(const Config& config, Gates& gates, const PublishInput& in);
+
 // Reads the tarball (services/tarball_contents) and refuses a manifest whose
 // install-relevant fields differ from its package.json (services/manifest_rules),
 // cuts and renders the README (services/readme), stores the bytes and records
