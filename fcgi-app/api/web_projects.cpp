@@ -24,6 +24,7 @@
 #include "services/link_versions.hpp"
 #include "services/passwords.hpp"
 #include "services/projects.hpp"
+#include "services/second_factor.hpp"
 #include "storage/db.hpp"
 #include "storage/package_repo.hpp"
 #include "storage/version_repo.hpp"
@@ -109,6 +110,18 @@ void require_same_origin(const http::Request& req, Context& ctx) {
     }
 }
 
+// A form's one-time password field (issue 12): an auth-and-writes account
+// writes from the page with a code, as with npm.
+services::Principal with_form_otp(Context& ctx, const http::Fields& fields,
+                                  services::Principal who) {
+    const auto otp = http::find_field(fields, "otp").value_or("");
+    if (who.tfa_mode.empty() || who.otp_ok || otp.empty()) return who;
+    who.otp_given = true;
+    who.otp_ok =
+        otp.size() <= 64 && services::check_otp(ctx.db, who.user_id, otp, who.credential());
+    return who;
+}
+
 std::string field_or_body(const http::Request& req, const http::Fields& fields,
                           std::string_view field) {
     if (auto v = http::find_field(fields, field)) return *v;
@@ -134,11 +147,11 @@ services::Principal form_principal(const http::Request& req, Context& ctx,
             throw unauthorized("forms take a token: Authorization: Bearer, or a ut/pt field",
                                "Bearer");
         }
-        return require_caller(req, ctx);
+        return with_form_otp(ctx, fields, require_caller(req, ctx));
     }
     for (const char* f : {"ut", "pt"}) {
         if (const auto v = http::find_field(fields, f); v && !v->empty())
-            return from_secret(ctx, req, *v);
+            return with_form_otp(ctx, fields, from_secret(ctx, req, *v));
     }
     const auto cookie = cookie_token(req);
     if (cookie.empty())
@@ -148,7 +161,7 @@ services::Principal form_principal(const http::Request& req, Context& ctx,
         throw forbidden(
             "this form is stale or was not sent from depot's own page; reload the page");
     }
-    return from_secret(ctx, req, cookie);
+    return with_form_otp(ctx, fields, from_secret(ctx, req, cookie));
 }
 
 // The management view of a package page, when the cookie's token may manage it.
@@ -163,6 +176,7 @@ void add_management(const http::Request& req, Context& ctx, std::uint64_t packag
         page.manage = true;
         page.csrf = csrf_token(cookie);
         page.with_user_token = who.token_kind != "project";
+        page.otp = who.tfa_mode == "auth-and-writes";
         if (who.token_kind == "project") page.project_token = cookie;
     } catch (const HttpError&) {
         // An old cookie: the public page, as for anyone.

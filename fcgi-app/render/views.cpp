@@ -187,6 +187,7 @@ std::string Views::package_page(const PackagePage& page) {
     if (page.manage) {
         mu::data manage;
         manage.set("csrf", page.csrf);
+        if (page.otp) manage.set("otp", mu::data::type::bool_true);
         set_if(manage, "project_token", page.project_token);
         manage.set("name", page.name);
         manage.set("user",

@@ -46,6 +46,7 @@ struct PackagePage {
     bool with_user_token = false;  // owners and rotation need the user token
     std::string project_token;     // shown to whoever holds it, to use with npm
     std::string csrf;
+    bool otp = false;  // the account writes with a one-time password (issue 12)
 };
 
 // A user token shown once (SPEC §3), with the .npmrc line for registry_host,

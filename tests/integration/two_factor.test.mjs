@@ -134,6 +134,15 @@ describe('two-factor authentication, as npm does it', () => {
       headers: { ...basic, 'content-type': 'application/json', 'npm-otp': code }, data: '"1.0.0"' });
     assert.equal(other.status, 401, other.body);
     assert.match(json(other).error, /wrong or was used/);
+    // The web's forms take the code in a field.
+    const form = (extra) => stack.curl('/tfa-pkg/-/deprecate', { method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+      data: `ut=${alice.token}&version=1.0.0&message=old${extra}` });
+    const noField = await form('');
+    assert.equal(noField.status, 401, noField.body);
+    assert.match(noField.body, /one-time password/);
+    const withField = await form(`&otp=${code}`);
+    assert.equal(withField.status, 200, withField.body);
     // Reads need no code.
     assert.equal((await stack.curl('/tfa-pkg', { headers: alice.auth })).status, 200);
     // A token create needs the password and a code.
