@@ -19,10 +19,13 @@ namespace {
 
 // A project token never has more than the credential that minted it: a
 // CIDR-limited or expiring user token makes a limited one (review M1).
-Minted mint_project_token(storage::Db& db, const Principal& who, std::uint64_t package_id) {
+// Project tokens expire like granular ones (issue 12): rotating one renews it.
+Minted mint_project_token(storage::Db& db, const Config& config, const Principal& who,
+                          std::uint64_t package_id) {
     auto spec = user_token(who.user_id, "project");
     spec.kind = "project";
     spec.package_id = package_id;
+    spec.expires_in_seconds = config.token_max_days * 86400;
     inherit_limits(spec, who);
     return mint_token(db, spec);
 }
@@ -59,7 +62,7 @@ Minted create_project(storage::Db& db, const Config& config, const Principal& wh
     packages.add_owner(*id, who.user_id);
     forget_upstream(config, db, name.str());  // issue 11: never merged with an uplink's
     storage::ChangeRepo{db}.append({*id, name.str(), "create", who.user_id, who.name, "{}"});
-    auto minted = mint_project_token(db, who, *id);
+    auto minted = mint_project_token(db, config, who, *id);
     doc.prepare(db, DocChange::Meta);
     tx.commit();
     doc.publish();
@@ -71,7 +74,7 @@ Minted rotate_project_token(storage::Db& db, const Config& config, const Princip
     PackageWrite w{db, config, who, name};
     w.require_owner(PackageWrite::Project::Allowed);
     storage::TokenRepo{db}.revoke_for_package(w.pkg().id, "project");
-    auto minted = mint_project_token(db, who, w.pkg().id);
+    auto minted = mint_project_token(db, config, who, w.pkg().id);
     w.commit("rotate", "{}");
     return minted;
 }

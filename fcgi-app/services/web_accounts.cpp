@@ -201,7 +201,10 @@ NewAccount confirm_registration(storage::Db& db, const PasswordChecks& passwords
     if (!password.empty()) u.password_hash = passwords.hash(password);
     const auto id = users.insert(u);
     if (!id) throw conflict("the npm name \"" + name + "\" is taken");
-    NewAccount out{mint_token(db, user_token(*id, "web")), name};
+    // Tokens minted on the web expire (issue 12); a reset mints a new one.
+    auto spec = user_token(*id, "web");
+    spec.expires_in_seconds = passwords.config().token_max_days * 86400;
+    NewAccount out{mint_token(db, spec), name};
     tx.commit();
     return out;
 }
@@ -280,10 +283,13 @@ ResetOutcome complete_reset(storage::Db& db, const PasswordChecks& passwords,
             auto spec = user_token(row->user_id, "project");
             spec.kind = "project";
             spec.package_id = id;
+            spec.expires_in_seconds = passwords.config().token_max_days * 86400;
             out.project_tokens.emplace_back(pkg->name, mint_token(db, spec).secret);
         }
     }
-    out.token = mint_token(db, user_token(row->user_id, "web (reset)"));
+    auto web = user_token(row->user_id, "web (reset)");
+    web.expires_in_seconds = passwords.config().token_max_days * 86400;
+    out.token = mint_token(db, web);
     tx.commit();
     return out;
 }

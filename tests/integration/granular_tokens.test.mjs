@@ -9,7 +9,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
-import { account, makePackage } from '../lib/packages.mjs';
+import { account, createProject, makePackage, webAccount } from '../lib/packages.mjs';
 import { binDir, sh, Stack } from '../lib/stack.mjs';
 
 describe('granular tokens, as npm token create makes them', () => {
@@ -136,7 +136,7 @@ describe('granular tokens, as npm token create makes them', () => {
     const set = await stack.npm(['access', 'set', 'mfa=publish', 'bobs', '--otp', code(now + 2)], { home: bob.home });
     assert.equal(set.code, 0, set.stderr);
     let vis = json(await stack.curl('/-/package/bobs/visibility', { headers: bob.auth }));
-    assert.deepEqual(vis, { public: true, mfa: 'publish', publish_requires_tfa: true, automation_token_overrides_tfa: false });
+    assert.deepEqual(vis, { public: true, mfa: 'publish', publish_requires_tfa: true, automation_token_overrides_tfa: false, require_staging: false });
     const status = await stack.npm(['access', 'get', 'status', 'bobs'], { home: bob.home });
     assert.match(status.stdout, /bobs: public/);
     let pub = await publishWith(bypass, { name: 'bobs', version: '1.0.1' });
@@ -165,6 +165,17 @@ describe('granular tokens, as npm token create makes them', () => {
     assert.equal(r.code, 0, r.stderr);
     r = await stack.npm(['publish'], { cwd: await makePackage(stack.dir, { name: 'carols', version: '1.0.1' }), home: carol.home });
     assert.equal(r.code, 0, r.stderr);
+  });
+
+  test('tokens minted on the web expire too: a web account\'s and a project\'s', async () => {
+    const web = await webAccount(stack, 'dora@example.com');
+    const pt = await createProject(stack, 'dora-proj', web.auth);
+    const days = async (secretPrefix) => Number(await stack.sql(
+      `SELECT TIMESTAMPDIFF(HOUR, NOW(), expires_at) FROM tokens WHERE token_prefix = '${secretPrefix}'`)) / 24;
+    const webDays = await days(web.token.slice(0, 12));
+    const projectDays = await days(pt.slice(0, 12));
+    assert.ok(webDays > 89 && webDays <= 90, `web token: ${webDays} days`);
+    assert.ok(projectDays > 89 && projectDays <= 90, `project token: ${projectDays} days`);
   });
 
   test('ops retire classic tokens; granular ones go on', async () => {
