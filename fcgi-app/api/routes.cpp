@@ -13,6 +13,8 @@ const std::vector<Route>& routes() {
         {Post, "/-confirm", confirm_registration},  // its button: the account is made
         {Get, "/-reset", show_reset},               // the link in the reset mail
         {Post, "/-reset", complete_reset},          // its button: new token, old ones die
+        {Get, "/-/account", show_account},          // a person's account page (2FA)
+        {Post, "/-/account", update_account},       // its forms
         {Get, "/-/ping", ping},                     // npm ping, npm doctor
         {Get, "/-/metrics", metrics},               // Prometheus, from metrics_allow only
         {Get, "/-/health", health},                 // load balancers, ops

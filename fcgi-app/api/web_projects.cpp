@@ -353,4 +353,82 @@ http::Response link_version_form(const http::Request& req, Context& ctx) {
     return done(req, ctx, name, "version " + version + " registered");
 }
 
+// The account page (issue 12): two-factor authentication from a browser,
+// with the secret as a QR code (libqrencode) and as text.
+namespace {
+
+services::Principal account_owner(const services::Principal& who) {
+    if (who.token_kind == "project")
+        throw forbidden("a project token has no account page; use your user token");
+    return who;
+}
+
+http::Response account_html(Context& ctx, const services::Principal& who, std::string_view cookie,
+                            render::AccountPage page) {
+    page.name = who.name;
+    page.email = who.email;
+    page.csrf = cookie.empty() ? std::string{} : csrf_token(cookie);
+    const auto tfa = services::tfa_status(ctx.db, who.user_id);
+    page.tfa_mode = tfa && !tfa->pending ? tfa->mode : std::string{};
+    auto r = http::html(200, ctx.views.account_page(page));
+    r.set("Cache-Control", "no-store");
+    return r;
+}
+
+}  // namespace
+
+// GET /-/account: the cookie a token link left (or a Bearer header).
+http::Response show_account(const http::Request& req, Context& ctx) {
+    const auto cookie = cookie_token(req);
+    if (cookie.empty() && req.header("authorization").empty())
+        throw unauthorized("open depot with your token link first (the one from your sign-up mail)",
+                           "Bearer");
+    const auto who = account_owner(
+        cookie.empty()
+            ? require_caller(req, ctx)
+            : services::require_login(ctx.db, ctx.passwords, "Bearer " + cookie, req.remote_addr));
+    return account_html(ctx, who, cookie, {});
+}
+
+// POST /-/account action=start|confirm|disable
+http::Response update_account(const http::Request& req, Context& ctx) {
+    const auto fields = parse_fields(req);
+    const auto who = account_owner(form_principal(req, ctx, fields));
+    if (who.readonly) throw forbidden("this token is read-only");
+    const auto action = http::find_field(fields, "action").value_or("");
+    const auto tfa = services::tfa_status(ctx.db, who.user_id);
+    const bool live = tfa && !tfa->pending;
+    render::AccountPage page;
+    try {
+        if (action == "start") {
+            if (live) throw bad_request("two-factor authentication is on already");
+            const auto mode = http::find_field(fields, "mode").value_or("auth-and-writes");
+            if (mode != "auth-only" && mode != "auth-and-writes")
+                throw bad_request("the mode is auth-only or auth-and-writes");
+            page.otpauth = services::start_tfa(ctx.db, who.user_id,
+                                               who.name.empty() ? who.email : who.name, mode);
+            page.secret = page.otpauth.substr(page.otpauth.find("secret=") + 7);
+            page.secret = page.secret.substr(0, page.secret.find('&'));
+            const auto qr = services::qr_code(page.otpauth);
+            page.qr_size = qr.size;
+            page.qr_dark = qr.dark;
+        } else if (action == "confirm") {
+            page.recovery_codes = services::confirm_tfa(
+                ctx.db, who.user_id, http::find_field(fields, "otp").value_or(""));
+            page.message = "Two-factor authentication is on.";
+        } else if (action == "disable") {
+            if (!live) throw bad_request("two-factor authentication is off");
+            if (!who.otp_ok) throw services::otp_required(who.otp_given);
+            services::disable_tfa(ctx.db, who.user_id);
+            page.message = "Two-factor authentication is off.";
+        } else {
+            throw bad_request("action is start, confirm or disable");
+        }
+    } catch (const HttpError& e) {
+        if (!http::wants_html(req.header("accept"))) throw;
+        page.error = e.what();
+    }
+    return account_html(ctx, who, cookie_token(req), std::move(page));
+}
+
 }  // namespace depot::api

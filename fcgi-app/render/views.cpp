@@ -68,8 +68,9 @@ ViewSources load_view_sources(const std::string& dir) {
     }
     for (const auto& [name, text] : s.pages) check(name, text);
     for (const auto& [name, text] : s.partials) check("partials/_" + name, text);
-    for (const char* required : {"error", "login", "login_done", "home", "package", "notice",
-                                 "token", "confirm", "reset", "revert", "token_switch"}) {
+    for (const char* required :
+         {"error", "login", "login_done", "home", "package", "notice", "token", "confirm", "reset",
+          "revert", "token_switch", "account"}) {
         if (!s.pages.contains(required))
             throw std::runtime_error(std::string{"missing view "} + required);
     }
@@ -211,6 +212,41 @@ std::string Views::notice_page(std::string_view title, std::string_view message,
     set_if(d, "link_href", link_href);
     d.set("link_text", std::string{link_text});
     return impl_->render("notice", std::move(d));
+}
+
+std::string Views::account_page(const AccountPage& page) {
+    mu::data d;
+    d.set("title", std::string{"Your account"});
+    d.set("name", page.name.empty() ? std::string{"(no npm name)"} : page.name);
+    d.set("email", page.email);
+    d.set("csrf", page.csrf);
+    set_if(d, "tfa_mode", page.tfa_mode);
+    if (page.tfa_mode.empty() && page.otpauth.empty() && page.recovery_codes.empty())
+        d.set("tfa_off", mu::data::type::bool_true);
+    if (!page.otpauth.empty()) {
+        mu::data enrol;
+        enrol.set("secret", page.secret);
+        enrol.set("otpauth", page.otpauth);
+        enrol.set("box", std::to_string(page.qr_size + 8));  // a quiet zone of 4 each side
+        mu::data modules{mu::data::type::list};
+        for (const auto& [x, y] : page.qr_dark) {
+            mu::data m;
+            m.set("x", std::to_string(x));
+            m.set("y", std::to_string(y));
+            modules.push_back(m);
+        }
+        enrol.set("modules", modules);
+        d.set("enrol", enrol);
+    }
+    if (!page.recovery_codes.empty()) {
+        mu::data codes{mu::data::type::list};
+        for (const auto& c : page.recovery_codes) codes.push_back(mu::data{c});
+        d.set("recovery_codes", codes);
+        d.set("has_codes", mu::data::type::bool_true);
+    }
+    set_if(d, "message", page.message);
+    set_if(d, "error", page.error);
+    return impl_->render("account", std::move(d));
 }
 
 std::string Views::token_page(const TokenPage& page) {

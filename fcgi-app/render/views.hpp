@@ -61,6 +61,17 @@ struct LoginRequest {
     std::string client_addr, user_agent, started;
 };
 
+// The web account page (issue 12): 2FA status, enrolment with a QR code.
+struct AccountPage {
+    std::string name, email, csrf;
+    std::string tfa_mode;         // live mode, empty when off
+    std::string otpauth, secret;  // enrolment in progress: shown once
+    int qr_size = 0;
+    std::vector<std::pair<int, int>> qr_dark;
+    std::vector<std::string> recovery_codes;  // just confirmed: shown once
+    std::string message, error;
+};
+
 struct ViewSources {
     std::map<std::string, std::string> pages;     // name → template text
     std::map<std::string, std::string> partials;  // name → template text
@@ -101,6 +112,7 @@ class Views {
                                                 std::string_view secret, bool replaces,
                                                 std::string_view csrf);
     [[nodiscard]] std::string package_page(const PackagePage& page);
+    [[nodiscard]] std::string account_page(const AccountPage& page);
 
     // npm web login: sign in (or sign up when create) and approve the CLI.
 

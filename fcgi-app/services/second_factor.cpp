@@ -1,8 +1,11 @@
 #include "services/second_factor.hpp"
 
+#include <qrencode.h>
+
 #include <cctype>
 #include <cstring>
 #include <ctime>
+#include <stdexcept>
 
 #include "crypto/crypto.hpp"
 #include "error.hpp"
@@ -58,6 +61,21 @@ std::string totp_code(std::string_view key, std::int64_t step) {
     const std::uint32_t bin = ((byte(0) & 0x7f) << 24) | (byte(1) << 16) | (byte(2) << 8) | byte(3);
     auto code = std::to_string(bin % 1000000);
     return std::string(6 - code.size(), '0') + code;
+}
+
+QrCode qr_code(std::string_view text) {
+    const std::string s{text};
+    QRcode* q = QRcode_encodeString(s.c_str(), 0, QR_ECLEVEL_M, QR_MODE_8, 1);
+    if (!q) throw std::runtime_error("qrencode failed");
+    QrCode out;
+    out.size = q->width;
+    for (int y = 0; y < q->width; ++y) {
+        for (int x = 0; x < q->width; ++x) {
+            if (q->data[y * q->width + x] & 1) out.dark.emplace_back(x, y);
+        }
+    }
+    QRcode_free(q);
+    return out;
 }
 
 std::string base32_encode(std::string_view bytes) {

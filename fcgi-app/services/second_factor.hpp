@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace depot::storage {
@@ -40,6 +41,14 @@ struct TfaStatus {
                                                    std::string_view code);
 void set_tfa_mode(storage::Db& db, std::uint64_t user_id, std::string_view mode);
 void disable_tfa(storage::Db& db, std::uint64_t user_id);
+
+// The QR code of text (an otpauth:// URL) for the web's enrolment page: its
+// size in modules and the dark ones, drawn by the view as SVG squares.
+struct QrCode {
+    int size = 0;
+    std::vector<std::pair<int, int>> dark;  // (x, y)
+};
+[[nodiscard]] QrCode qr_code(std::string_view text);
 
 // Whether code (a TOTP code or an unused recovery code) is good for this
 // account and credential ("t<token id>", "b" for the password, …); a good

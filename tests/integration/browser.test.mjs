@@ -15,6 +15,7 @@ import { after, before, describe, test } from 'node:test';
 
 import { mailLink, makePackage, pack } from '../lib/packages.mjs';
 import { repo, Stack } from '../lib/stack.mjs';
+import { currentStep, totp } from '../lib/totp.mjs';
 
 const chromiumPath = '/usr/bin/chromium';
 const artifacts = path.join(repo, 'tests/artifacts');
@@ -132,6 +133,40 @@ describe('a person in a browser', { skip: !existsSync(chromiumPath) && 'no /usr/
     assert.equal(download.status(), 200);
     assert.equal(download.headers()['content-type'], 'application/octet-stream');
     assert.ok((await download.body()).length > 100);
+  });
+
+  test('turn two-factor authentication on and off in the account page: a QR code, codes, recovery codes', async () => {
+    // The user token's cookie (the project's was the last one taken).
+    await page.goto(`${stack.url}/browser-pkg?ut=${encodeURIComponent(userToken)}`);
+    await page.click('form[action="/browser-pkg/-/session"] button[type="submit"]');
+    await page.waitForLoadState();
+    await page.goto(`${stack.url}/-/account`);
+    assert.equal((await page.textContent('#tfa-mode')).trim(), 'off');
+    await page.click('form[action="/-/account"] button[type="submit"]');
+    await page.waitForSelector('svg.qr');
+    const box = Number(await page.getAttribute('svg.qr', 'viewBox').then((v) => v.split(' ')[2]));
+    assert.equal((box - 8 - 17) % 4, 0, `a QR code's size is 17 + 4 × version: ${box - 8}`);
+    assert.ok(await page.locator('svg.qr rect').count() > 200, 'the modules are drawn');
+    const secret = (await page.textContent('#tfa-secret')).trim();
+    assert.match(secret, /^[A-Z2-7]{32}$/);
+    await shoot('account-2fa');
+    const step = currentStep();
+    await page.fill('input[name="otp"]', totp(secret, step));
+    await page.click('form[action="/-/account"] button[type="submit"]');
+    await page.waitForSelector('ul.codes');
+    assert.equal(await page.locator('ul.codes li').count(), 10);
+    assert.equal((await page.textContent('#tfa-mode')).trim(), 'auth-and-writes');
+    await shoot('account-recovery-codes');
+    // The package's forms now ask for a code.
+    await page.goto(`${stack.url}/browser-pkg`);
+    assert.equal(await page.locator('form[action="/browser-pkg/-/deprecate"] input[name="otp"]').count(), 1);
+    // Off again, with the next step's code.
+    await page.goto(`${stack.url}/-/account`);
+    const off = page.locator('form', { has: page.locator('input[name="action"][value="disable"]') });
+    await off.locator('input[name="otp"]').fill(totp(secret, step + 1));
+    await off.locator('button[type="submit"]').click();
+    await page.waitForLoadState();
+    assert.equal((await page.textContent('#tfa-mode')).trim(), 'off');
   });
 
   test('script in a description or README shows as text and never runs', async () => {

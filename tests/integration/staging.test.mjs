@@ -5,28 +5,15 @@
 // can require staging for token publishes.
 
 import assert from 'node:assert/strict';
-import { createHmac } from 'node:crypto';
 import { access, mkdir, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
 import { account, makePackage } from '../lib/packages.mjs';
 import { binDir, sh, Stack } from '../lib/stack.mjs';
+import { totp } from '../lib/totp.mjs';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-function totp(secret, step) {
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  let bits = 0; let value = 0; const bytes = [];
-  for (const ch of secret) {
-    value = (value << 5) | alphabet.indexOf(ch); bits += 5;
-    if (bits >= 8) { bytes.push((value >>> (bits - 8)) & 255); bits -= 8; }
-  }
-  const c = Buffer.alloc(8); c.writeBigUInt64BE(BigInt(step));
-  const mac = createHmac('sha1', Buffer.from(bytes)).update(c).digest();
-  const o = mac[19] & 15;
-  return String((((mac[o] & 127) << 24) | (mac[o + 1] << 16) | (mac[o + 2] << 8) | mac[o + 3]) % 1000000).padStart(6, '0');
-}
 
 describe('staged publishing, as npm stage does it', () => {
   let stack;

@@ -5,39 +5,14 @@
 // web), recovery codes, disable-2fa, and wrong codes rate-limited.
 
 import assert from 'node:assert/strict';
-import { createHmac } from 'node:crypto';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
 import { account, makePackage } from '../lib/packages.mjs';
 import { Stack } from '../lib/stack.mjs';
+import { totp } from '../lib/totp.mjs';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-function base32Decode(text) {
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  let bits = 0;
-  let value = 0;
-  const out = [];
-  for (const ch of text.replace(/=+$/, '').toUpperCase()) {
-    value = (value << 5) | alphabet.indexOf(ch);
-    bits += 5;
-    if (bits >= 8) {
-      out.push((value >>> (bits - 8)) & 0xff);
-      bits -= 8;
-    }
-  }
-  return Buffer.from(out);
-}
-
-function totp(secret, step) {
-  const counter = Buffer.alloc(8);
-  counter.writeBigUInt64BE(BigInt(step));
-  const mac = createHmac('sha1', base32Decode(secret)).update(counter).digest();
-  const o = mac[19] & 0xf;
-  const bin = ((mac[o] & 0x7f) << 24) | (mac[o + 1] << 16) | (mac[o + 2] << 8) | mac[o + 3];
-  return String(bin % 1000000).padStart(6, '0');
-}
 
 describe('two-factor authentication, as npm does it', () => {
   let stack;
