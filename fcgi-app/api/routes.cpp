@@ -78,6 +78,7 @@ const std::vector<Route>& routes() {
         {Post, "/{pkg}/-/deprecate", deprecate_form},     // deprecate a version
         {Post, "/{pkg}/-/link", link_version_form},       // a version by link, from the page
         {Post, "/{pkg}/-/session", adopt_token},          // a ?ut=/?pt= link's button
+        {Post, "/{pkg}/-/stage", stage_form},             // approve or reject a staged version
         {Post, "/{pkg}/{channel}", post_channel},         // stable, test, nightly (SPEC §3)
 
         {Delete, "/{pkg}/-/{file}/-rev/{rev}", delete_tarball},  // npm unpublish NAME@V

@@ -131,6 +131,7 @@ http::Response list_org_members(const http::Request&, Context&);
 // web_projects.cpp
 http::Response adopt_token(const http::Request&, Context&);
 http::Response create_project_form(const http::Request&, Context&);
+http::Response stage_form(const http::Request&, Context&);      // approve/reject on the page
 http::Response show_account(const http::Request&, Context&);    // the account page (2FA)
 http::Response update_account(const http::Request&, Context&);  // its forms
 http::Response post_channel(const http::Request&, Context&);

@@ -6,6 +6,7 @@
 
 #include <strings.h>
 
+#include "api/publish_body.hpp"
 #include "api/request_body.hpp"
 #include "api/routes.hpp"
 #include "config.hpp"
@@ -25,8 +26,10 @@
 #include "services/passwords.hpp"
 #include "services/projects.hpp"
 #include "services/second_factor.hpp"
+#include "services/staging.hpp"
 #include "storage/db.hpp"
 #include "storage/package_repo.hpp"
+#include "storage/staged_repo.hpp"
 #include "storage/version_repo.hpp"
 
 namespace depot::api {
@@ -177,6 +180,12 @@ void add_management(const http::Request& req, Context& ctx, std::uint64_t packag
         page.csrf = csrf_token(cookie);
         page.with_user_token = who.token_kind != "project";
         page.otp = who.tfa_mode == "auth-and-writes";
+        // Owners (a user token) approve or reject staged versions here, with a code.
+        if (who.token_kind != "project") {
+            for (const auto& s : storage::StagedRepo{ctx.db}.list(who.user_id, page.name, 100, 0))
+                page.staged.push_back(
+                    {s.id, s.version, s.tag, s.actor_name + " (" + s.actor_type + ")", s.created});
+        }
         if (who.token_kind == "project") page.project_token = cookie;
     } catch (const HttpError&) {
         // An old cookie: the public page, as for anyone.
@@ -429,6 +438,29 @@ http::Response update_account(const http::Request& req, Context& ctx) {
         page.error = e.what();
     }
     return account_html(ctx, who, cookie_token(req), std::move(page));
+}
+
+// POST /{pkg}/-/stage action=approve|reject id=… otp=…: the package page's
+// staged versions (issue 12), as npm stage approve|reject.
+http::Response stage_form(const http::Request& req, Context& ctx) {
+    const auto name = model::PackageName::parse(req.param("pkg"));
+    const auto fields = parse_fields(req);
+    const auto who = form_principal(req, ctx, fields);
+    const auto row = services::staged_for(ctx.db, who, http::find_field(fields, "id").value_or(""));
+    if (row.package_name != name.str()) throw not_found("no such staged version of " + name.str());
+    const auto action = http::find_field(fields, "action").value_or("");
+    if (action == "approve") {
+        services::require_approval(who);
+        (void)services::approve_staged(
+            ctx.db, ctx.tarballs, ctx.config, ctx.gates, who, row,
+            parse_publish_body(name, services::staged_body(ctx.config, row)));
+        return done(req, ctx, name, row.version + " approved and published");
+    }
+    if (action == "reject") {
+        services::reject_staged(ctx.db, ctx.tarballs, who, row);
+        return done(req, ctx, name, row.version + " rejected");
+    }
+    throw bad_request("action is approve or reject");
 }
 
 }  // namespace depot::api

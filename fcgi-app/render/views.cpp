@@ -189,6 +189,20 @@ std::string Views::package_page(const PackagePage& page) {
         mu::data manage;
         manage.set("csrf", page.csrf);
         if (page.otp) manage.set("otp", mu::data::type::bool_true);
+        if (!page.staged.empty()) {
+            mu::data staged{mu::data::type::list};
+            for (const auto& s : page.staged) {
+                mu::data item;
+                item.set("id", s.id);
+                item.set("version", s.version);
+                item.set("tag", s.tag);
+                item.set("actor", s.actor);
+                item.set("created", s.created);
+                staged.push_back(item);
+            }
+            manage.set("staged", staged);
+            manage.set("has_staged", mu::data::type::bool_true);
+        }
         set_if(manage, "project_token", page.project_token);
         manage.set("name", page.name);
         manage.set("user",

@@ -47,6 +47,11 @@ struct PackagePage {
     std::string project_token;     // shown to whoever holds it, to use with npm
     std::string csrf;
     bool otp = false;  // the account writes with a one-time password (issue 12)
+    // Staged versions waiting for an owner (npm stage), with approve/reject forms.
+    struct Staged {
+        std::string id, version, tag, actor, created;
+    };
+    std::vector<Staged> staged;
 };
 
 // A user token shown once (SPEC §3), with the .npmrc line for registry_host,

@@ -24,7 +24,8 @@ constexpr const char* kHasTables =
 constexpr const char* kCountUse =
     "SELECT (SELECT COUNT(*) FROM users) + (SELECT COUNT(*) FROM packages)";
 constexpr const char* kTarballKeys =
-    "SELECT tarball_key FROM versions WHERE tarball_key IS NOT NULL";
+    "SELECT tarball_key FROM versions WHERE tarball_key IS NOT NULL"
+    " UNION ALL SELECT body_key FROM staged_versions";  // staged uploads wait in the store too
 constexpr const char* kForgetFile = "UPDATE versions SET tarball_key = NULL WHERE id = ?";
 
 std::vector<UploadRow> rows(sql::PreparedStatement& st) {

@@ -140,4 +140,22 @@ describe('staged publishing, as npm stage does it', () => {
     assert.match(pub.stderr, /only as staged versions/);
     await stage('1.3.0');
   });
+
+  test('owners see staged versions on the package page and approve there with a code', async () => {
+    const id = await stage('1.4.0');
+    const owner = await stack.curl('/staged-pkg', { headers: { accept: 'text/html', cookie: `depot_token=${alice.token}` } });
+    assert.equal(owner.status, 200);
+    assert.match(owner.body, new RegExp(`name="id" value="${id}"`));
+    assert.match(owner.body, /name="otp"/);
+    const anonymous = await stack.curl('/staged-pkg', { headers: { accept: 'text/html' } });
+    assert.doesNotMatch(anonymous.body, new RegExp(id), 'only owners see what waits');
+    const form = (extra) => stack.curl('/staged-pkg/-/stage', { method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+      data: `ut=${alice.token}&id=${id}&action=approve${extra}` });
+    const noCode = await form('');
+    assert.equal(noCode.status, 401, noCode.body);
+    const ok = await form(`&otp=${await freshCode()}`);
+    assert.equal(ok.status, 200, ok.body);
+    assert.ok(json(await stack.curl('/staged-pkg')).versions['1.4.0']);
+  });
 });
