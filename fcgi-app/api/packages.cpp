@@ -16,7 +16,6 @@
 #include "services/publish.hpp"
 #include "storage/db.hpp"
 #include "storage/package_repo.hpp"
-#include "storage/staged_repo.hpp"
 #include "storage/version_repo.hpp"
 
 namespace depot::api {
@@ -144,20 +143,6 @@ http::Response publish(const http::Request& req, Context& ctx) {
         }
     }
     auto input = parse_publish_body(name, req.body);
-    // A staged version holds its number; a package may take CI's publishes
-    // only staged (issue 12).
-    if (const auto pkg = storage::PackageRepo{ctx.db}.find(name.str())) {
-        storage::StagedRepo staged{ctx.db};
-        if (const auto s = staged.find_version(pkg->id, input.version);
-            s && services::can_read(ctx.db, who, pkg->id, pkg->access)) {
-            throw conflict("version " + input.version + " of \"" + name.str() + "\" is staged (" +
-                           s->id + "): approve or reject it with npm stage");
-        }
-        if (who.limits.granular && staged.requires_staging(pkg->id))
-            throw forbidden("\"" + name.str() +
-                            "\" takes publishes from tokens only as staged versions: npm stage "
-                            "publish, then an owner approves");
-    }
 
     const auto version = input.version;  // input moves into the service
     const auto outcome =

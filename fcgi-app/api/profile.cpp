@@ -106,7 +106,8 @@ http::Response update_profile(const http::Request& req, Context& ctx) {
     if (who.readonly) throw forbidden("this token is read-only");
     if (const auto tfa = doc.FindMember("tfa"); tfa != doc.MemberEnd())
         return change_tfa(req, ctx, who, tfa->value);
-    services::require_write(who);  // a 2FA account's profile changes need a code
+    services::require_write(who);
+    services::require_strict_otp(who);  // a 2FA account's profile changes need a code
     const auto user = storage::UserRepo{ctx.db}.find_by_id(who.user_id);
     if (!user) throw not_found("no such user");
     for (auto it = doc.MemberBegin(); it != doc.MemberEnd(); ++it) {

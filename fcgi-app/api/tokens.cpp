@@ -165,6 +165,7 @@ http::Response create_token(const http::Request& req, Context& ctx) {
         throw unauthorized("the password is incorrect", "Basic");
     }
     if (who.limits.granular) throw forbidden("a granular token cannot create tokens; log in");
+    services::require_strict_otp(who);  // a new credential: a code with 2FA in either mode
     auto spec = services::user_token(who.user_id, std::string{render::string_member(doc, "name")});
     if (spec.name.size() > 255) throw bad_request("the token name is longer than 255 characters");
     spec.readonly = wants_readonly(doc);

@@ -177,6 +177,12 @@ http::Response update_user(const http::Request& req, Context& ctx) {
         throw unauthorized("log in as " + name + " to change this account", "Basic");
     rapidjson::Document doc;
     parse_json_object(req, doc);
+    // A password or email change guards the account: a code with 2FA (issue 12).
+    if (const auto tfa = services::tfa_status(ctx.db, me->id); tfa && !tfa->pending) {
+        const auto otp = req.header("npm-otp");
+        if (otp.empty() || otp.size() > 64 || !services::check_otp(ctx.db, me->id, otp, "b"))
+            throw services::otp_required(!otp.empty());
+    }
     const auto& rev = req.param("rev");
     // yarn sends "-rev/undefined" (protocol §4).
     if (rev != "undefined" && rev != user_rev(*me)) {
@@ -216,6 +222,11 @@ http::Response create_session(const http::Request& req, Context& ctx) {
     const auto password = http::find_field(fields, "password").value_or("");
     const auto user = ctx.passwords.check(ctx.db, name, password, req.remote_addr);
     if (!user) throw unauthorized("name or password is incorrect", "Basic");
+    if (const auto tfa = services::tfa_status(ctx.db, user->id); tfa && !tfa->pending) {
+        const auto otp = req.header("npm-otp");
+        if (otp.empty() || otp.size() > 64 || !services::check_otp(ctx.db, user->id, otp, "b"))
+            throw services::otp_required(!otp.empty());
+    }
     storage::TokenRepo{ctx.db}.purge_expired(100);
     auto spec = services::user_token(user->id, "session");
     spec.kind = "session";

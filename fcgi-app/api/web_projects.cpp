@@ -30,6 +30,7 @@
 #include "storage/db.hpp"
 #include "storage/package_repo.hpp"
 #include "storage/staged_repo.hpp"
+#include "storage/user_repo.hpp"
 #include "storage/version_repo.hpp"
 
 namespace depot::api {
@@ -367,8 +368,8 @@ http::Response link_version_form(const http::Request& req, Context& ctx) {
 namespace {
 
 services::Principal account_owner(const services::Principal& who) {
-    if (who.token_kind == "project")
-        throw forbidden("a project token has no account page; use your user token");
+    if (who.token_kind == "project" || who.limits.granular)
+        throw forbidden("this token has no account page; use your own user token");
     return who;
 }
 
@@ -411,6 +412,15 @@ http::Response update_account(const http::Request& req, Context& ctx) {
     try {
         if (action == "start") {
             if (live) throw bad_request("two-factor authentication is on already");
+            // A token alone does not turn 2FA on: whoever holds a copy could
+            // lock the owner out. The account's password, when it has one.
+            const auto user = storage::UserRepo{ctx.db}.find_by_id(who.user_id);
+            if (user && !user->password_hash.empty()) {
+                const auto password = http::find_field(fields, "password").value_or("");
+                if (password.empty() ||
+                    !ctx.passwords.check(ctx.db, user->name, password, req.remote_addr))
+                    throw unauthorized("the password is incorrect", "");
+            }
             const auto mode = http::find_field(fields, "mode").value_or("auth-and-writes");
             if (mode != "auth-only" && mode != "auth-and-writes")
                 throw bad_request("the mode is auth-only or auth-and-writes");

@@ -105,6 +105,9 @@ std::optional<Principal> authenticate(storage::Db& db, PasswordChecks& passwords
             p.otp_given = true;
             p.otp_ok = otp.size() <= 64 && check_otp(db, p.user_id, otp, p.credential());
         }
+        // A password is a login: with 2FA (either mode) it needs a code every
+        // time, so a stolen password alone opens nothing. Use a token.
+        if (p.token_id == 0 && !p.otp_ok) throw otp_required(p.otp_given);
     }
     return p;
 }
@@ -130,6 +133,10 @@ void require_write(const Principal& p) {
         throw forbidden("this token is " + p.limits.permission + ": it cannot write");
     if (p.tfa_mode == "auth-and-writes" && !p.otp_ok && !p.limits.bypass_2fa)
         throw otp_required(p.otp_given);
+}
+
+void require_strict_otp(const Principal& p) {
+    if (!p.tfa_mode.empty() && !p.otp_ok) throw otp_required(p.otp_given);
 }
 
 void require_covers(const Principal& p, std::string_view package_name) {

@@ -60,6 +60,11 @@ struct Principal {
 // the request brought no good code. Every write passes here.
 void require_write(const Principal& p);
 
+// For changes that guard the account or the package's own guards (tokens,
+// password, email, 2FA, access, the 2FA policy, owners): a good code whenever
+// the account has 2FA in either mode, whatever the token (no bypass_2fa).
+void require_strict_otp(const Principal& p);
+
 // 403 when a granular token does not cover the package.
 void require_covers(const Principal& p, std::string_view package_name);
 

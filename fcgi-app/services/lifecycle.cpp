@@ -297,6 +297,7 @@ void confirm_tarball_removed(storage::Db& db, storage::TarballStore& store, cons
         throw forbidden("You do not have permission to change \"" + name.str() + "\"");
     }
     require_write(who);
+    require_covers(who, name.str());
     if (who.token_kind == "project") throw forbidden("a project token cannot unpublish");
 
     const auto v = storage::VersionRepo{db}.find(pkg->id, version);
@@ -326,6 +327,7 @@ void unpublish_package(storage::Db& db, storage::TarballStore& store, const Conf
 
 void set_mfa(storage::Db& db, const Config& config, const Principal& who,
              const model::PackageName& name, bool requires_tfa, bool automation_overrides) {
+    require_strict_otp(who);  // the package's own guard: no bypass_2fa token lowers it
     PackageWrite w{db, config, who, name};
     w.require_owner();
     storage::PackageRepo{db}.save_mfa_policy(w.pkg().id, {requires_tfa, automation_overrides});
@@ -342,6 +344,7 @@ void set_access(storage::Db& db, const Config& config, const Principal& who,
         throw bad_request("only scoped packages can be restricted");
     PackageWrite w{db, config, who, name};
     w.require_owner();
+    require_strict_otp(who);
     if (w.pkg().access == access) return;
     storage::PackageRepo{db}.save_access(w.pkg().id, access);
     w.commit("access", detail({{"access", access}}));

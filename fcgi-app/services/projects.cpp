@@ -41,6 +41,7 @@ std::string one_field(std::string_view key, std::string_view value) {
 Minted create_project(storage::Db& db, const Config& config, const Principal& who,
                       const model::PackageName& name) {
     require_write(who);
+    require_covers(who, name.str());
     if (who.token_kind == "project")
         throw forbidden("a project token cannot create projects; use a user token");
     refuse_shadowing(config, db, name);  // issue 11: an uplink's name is not taken here

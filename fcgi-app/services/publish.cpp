@@ -15,6 +15,7 @@
 #include "services/uplinks.hpp"
 #include "storage/db.hpp"
 #include "storage/package_repo.hpp"
+#include "storage/staged_repo.hpp"
 #include "storage/tarball_store.hpp"
 #include "storage/upload_repo.hpp"
 #include "storage/version_repo.hpp"
@@ -125,6 +126,20 @@ PublishOutcome record(storage::Db& db, const storage::TarballStore* store, const
     if (!created && !can_read(db, who, pkg.id, pkg.access))
         throw not_found("package \"" + in.name.str() + "\" not found");
     require_covers(who, in.name.str());  // a granular token's packages (issue 12)
+    // A staged version holds its number, and a package may take token
+    // publishes only staged; every way a version comes passes here (issue 12).
+    if (!created && !in.approving_stage) {
+        storage::StagedRepo staged{db};
+        if (const auto s = staged.find_version(pkg.id, in.version)) {
+            throw conflict("version " + in.version + " of \"" + in.name.str() + "\" is staged" +
+                           (packages.is_owner(pkg.id, who.user_id) ? " (" + s->id + ")" : "") +
+                           ": approve or reject it with npm stage");
+        }
+        if ((who.limits.granular || who.token_kind == "project") && staged.requires_staging(pkg.id))
+            throw forbidden("\"" + in.name.str() +
+                            "\" takes publishes from tokens only as staged versions: npm stage "
+                            "publish, then an owner approves");
+    }
     // npm access set mfa=publish|automation: a code to publish, whatever the
     // account's own 2FA mode; automation tokens (bypass_2fa) only when allowed.
     if (!created) {
@@ -235,6 +250,24 @@ std::string search_words(const std::string& name) {
     }
     const auto slash = name.find('/');
     return words + (slash == std::string::npos ? name : name.substr(slash + 1));
+}
+
+storage::PackageRow create_for_stage(storage::Db& db, const Config& config, const Principal& who,
+                                     const PublishInput& in) {
+    refuse_shadowing(config, db, in.name);  // as a first publish (issue 11)
+    const Documents docs{config};
+    Documents::Write doc{docs, in.name.str()};
+    storage::Transaction tx{db};
+    bool created = false;
+    const auto pkg = lock_or_create(db, config, who, in, created);
+    if (created) {
+        storage::ChangeRepo{db}.append(
+            {pkg.id, in.name.str(), "create", who.user_id, who.name, "{}"});
+        doc.prepare(db, DocChange::Meta);
+    }
+    tx.commit();
+    doc.publish();
+    return pkg;
 }
 
 void check_publish_input(const Config& config, Gates& gates, const PublishInput& in) {

@@ -17,6 +17,7 @@ struct Config;
 }
 namespace depot::storage {
 class Db;
+struct PackageRow;
 class TarballStore;
 }  // namespace depot::storage
 
@@ -42,9 +43,16 @@ struct PublishInput {
     std::string readme_html;         // filled by publish(): rendered under a CPU budget
     std::string tarball_url;         // a version registered by link: where the bytes stay
     std::uint64_t tarball_size = 0;  // of those bytes
+    bool approving_stage = false;    // an owner approves it (npm stage approve)
 };
 
 enum class PublishOutcome { Created, AlreadyPublished };
+
+// npm stage publish of a package's first version: the package row, made as
+// a first publish makes it (scope membership, access, the uplink check), with
+// no version yet, like a project made on the web.
+[[nodiscard]] storage::PackageRow create_for_stage(storage::Db& db, const Config& config,
+                                                   const Principal& who, const PublishInput& in);
 
 // What publish() checks before it stores anything (the tarball against the
 // manifest, under the uploads gate): npm stage publish runs it at upload.

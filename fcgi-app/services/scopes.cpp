@@ -39,8 +39,9 @@ std::size_t owner_count(const std::vector<storage::ScopeMemberRow>& members) {
 std::string actor_role(storage::Db& db, const Principal* actor, std::string_view scope) {
     if (!actor) return "owner";
     require_write(*actor);
-    if (actor->token_kind == "project")
-        throw forbidden("a project token cannot manage scope members; use a user token");
+    if (actor->token_kind == "project" || actor->limits.granular)
+        throw forbidden("this token cannot manage scope members; use your own login");
+    require_strict_otp(*actor);
     const auto role = storage::ScopeRepo{db}.role_of(scope, actor->user_id);
     if (!role) throw forbidden("you are not a member of " + at(scope));
     return *role;

@@ -168,12 +168,14 @@ void disable_tfa(storage::Db& db, std::uint64_t user_id) {
 bool check_otp(storage::Db& db, std::uint64_t user_id, std::string_view code,
                std::string_view credential) {
     const auto who = std::to_string(user_id);
-    if (current_hits(db, "otp-wrong", who) >= kWrongCodes)
-        throw too_many_requests("too many wrong one-time passwords; wait a few minutes", 60);
     storage::Transaction tx{db};
     storage::TfaRepo tfa{db};
+    // The row lock orders every check of this account: the count read here
+    // includes every wrong code before it (no burst of parallel guesses).
     const auto row = tfa.find(user_id, true);
     if (!row || row->pending) return false;
+    if (current_hits(db, "otp-wrong", who) >= kWrongCodes)
+        throw too_many_requests("too many wrong one-time passwords; wait a few minutes", 60);
     bool good = false;
     if (six_digits(code)) {
         const auto step = matching_step(base32_decode(row->secret).value_or(""), code);
@@ -184,13 +186,13 @@ bool check_otp(storage::Db& db, std::uint64_t user_id, std::string_view code,
     } else if (code.size() >= 16 && code.size() <= 40) {
         good = tfa.use_recovery_code(user_id, recovery_hash(code));
     }
-    tx.commit();
     if (!good) {
-        try {
+        try {  // counted before the lock goes
             rate_limit(db, "otp-wrong", who, kWrongCodes, 300, "too many wrong one-time passwords");
         } catch (const HttpError&) {
         }
     }
+    tx.commit();
     return good;
 }
 

@@ -34,17 +34,22 @@ std::string stage_version(storage::Db& db, storage::TarballStore& store, const C
     if (who.readonly || (who.limits.granular && who.limits.permission != "read-write"))
         throw forbidden("this token cannot write");
     require_covers(who, in.name.str());
-    const auto pkg = storage::PackageRepo{db}.find(in.name.str());
-    if (!pkg || !pkg->unpublished.empty() || !can_read(db, who, pkg->id, pkg->access))
-        throw not_found("package \"" + in.name.str() +
-                        "\" not found (a package's first version is published, not staged)");
-    if (who.token_kind == "project" ? who.package_id != pkg->id
-                                    : !storage::PackageRepo{db}.is_owner(pkg->id, who.user_id))
-        throw forbidden("You do not have permission to stage \"" + in.name.str() + "\"");
-    if (storage::VersionRepo{db}.find(pkg->id, in.version))
-        throw conflict("version " + in.version + " of \"" + in.name.str() +
-                       "\" exists (or was unpublished); it cannot be staged");
+    auto pkg = storage::PackageRepo{db}.find(in.name.str());
+    if (pkg) {
+        if (!can_read(db, who, pkg->id, pkg->access))
+            throw not_found("package \"" + in.name.str() + "\" not found");
+        if (who.token_kind == "project" ? who.package_id != pkg->id
+                                        : !storage::PackageRepo{db}.is_owner(pkg->id, who.user_id))
+            throw forbidden("You do not have permission to stage \"" + in.name.str() + "\"");
+        if (storage::VersionRepo{db}.find(pkg->id, in.version))
+            throw conflict("version " + in.version + " of \"" + in.name.str() +
+                           "\" exists (or was unpublished); it cannot be staged");
+    } else if (who.token_kind == "project") {
+        throw forbidden("a project token cannot make packages");
+    }
     check_publish_input(config, gates, in);
+    // A first version: the name is taken now, empty, as a web project is.
+    if (!pkg) pkg = create_for_stage(db, config, who, in);
 
     storage::StagedRow row;
     row.id = new_uuid();
@@ -95,6 +100,7 @@ PublishOutcome approve_staged(storage::Db& db, storage::TarballStore& store, con
                               Gates& gates, const Principal& who, const storage::StagedRow& row,
                               PublishInput in) {
     require_approval(who);
+    in.approving_stage = true;
     const auto outcome = publish(db, store, config, gates, who, std::move(in));
     storage::StagedRepo{db}.remove(row.id);
     (void)store.remove(row.body_key);
@@ -103,6 +109,8 @@ PublishOutcome approve_staged(storage::Db& db, storage::TarballStore& store, con
 
 void reject_staged(storage::Db& db, storage::TarballStore& store, const Principal& who,
                    const storage::StagedRow& row) {
+    if (who.readonly || (who.limits.granular && who.limits.permission != "read-write"))
+        throw forbidden("this token cannot write");
     require_approval(who);
     storage::StagedRepo{db}.remove(row.id);
     (void)store.remove(row.body_key);

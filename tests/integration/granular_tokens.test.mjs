@@ -120,6 +120,10 @@ describe('granular tokens, as npm token create makes them', () => {
     assert.equal(refused.status, 401);
     assert.match(refused.headers['www-authenticate'], /OTP/);
     assert.equal((await tag(bypass)).status, 201, 'bypass_2fa: CI writes without a code');
+    // ...but never lowers the package's own guards.
+    const lower = await stack.curl('/-/package/bobs/access', { method: 'POST',
+      headers: { ...bearer(bypass), 'content-type': 'application/json' }, data: JSON.stringify({ publish_requires_tfa: false }) });
+    assert.equal(lower.status, 401, lower.body);
 
     // npm access set mfa=publish: even the automation token needs a code to
     // publish; mfa=automation lets it. npm access get status reads the same route.

@@ -46,8 +46,9 @@ describe('staged publishing, as npm stage does it', () => {
       headers: { ...alice.auth, 'content-type': 'application/json' }, data: JSON.stringify(body) });
     secret = new URL(json(await post({ tfa: { password: 'alice-password-1', mode: 'auth-only' } })).tfa).searchParams.get('secret');
     assert.equal((await post({ tfa: [await freshCode()] })).status, 200);
+    // A new credential of a 2FA account (either mode) takes a code.
     const token = json(await stack.curl('/-/npm/v1/tokens', { method: 'POST',
-      headers: { ...alice.auth, 'content-type': 'application/json' },
+      headers: { ...alice.auth, 'content-type': 'application/json', 'npm-otp': await freshCode() },
       data: JSON.stringify({ password: 'alice-password-1', name: 'ci', packages: ['staged-pkg'], packages_and_scopes_permission: 'read-write' }) })).token;
     await mkdir(path.join(stack.dir, ci), { recursive: true });
     await writeFile(path.join(stack.dir, ci, '.npmrc'), `//127.0.0.1:${stack.httpsPort}/:_authToken=${token}\n`);

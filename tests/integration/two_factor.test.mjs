@@ -109,6 +109,13 @@ describe('two-factor authentication, as npm does it', () => {
       headers: { ...basic, 'content-type': 'application/json', 'npm-otp': code }, data: '"1.0.0"' });
     assert.equal(other.status, 401, other.body);
     assert.match(json(other).error, /wrong or was used/);
+    // A password alone opens nothing on a 2FA account: Basic and /_session need a code too.
+    const basicRead = await stack.curl('/-/whoami', { headers: basic });
+    assert.equal(basicRead.status, 401);
+    assert.match(basicRead.headers['www-authenticate'], /OTP/);
+    const session = await stack.curl('/_session', { method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' }, data: 'name=alice&password=alice-password-1' });
+    assert.equal(session.status, 401);
     // The web's forms take the code in a field.
     const form = (extra) => stack.curl('/tfa-pkg/-/deprecate', { method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
