@@ -14,7 +14,6 @@
 #include "services/auth.hpp"
 #include "services/passwords.hpp"
 #include "services/rate_limits.hpp"
-#include "services/second_factor.hpp"
 #include "services/tokens.hpp"
 #include "services/web_accounts.hpp"
 #include "storage/db.hpp"
@@ -137,11 +136,7 @@ http::Response add_user(const http::Request& req, Context& ctx) {
     if (const auto user = ctx.passwords.check(ctx.db, name, password, req.remote_addr)) {
         // "Adding an existing user with the current password is a login."
         // With 2FA (either mode) it needs a code too: npm asks and sends npm-otp (issue 12).
-        if (const auto tfa = services::tfa_status(ctx.db, user->id); tfa && !tfa->pending) {
-            const auto otp = req.header("npm-otp");
-            if (otp.empty() || otp.size() > 64 || !services::check_otp(ctx.db, user->id, otp, "b"))
-                throw services::otp_required(!otp.empty());
-        }
+        services::require_login_code(ctx.db, user->id, req.header("npm-otp"));
         return logged_in(ctx, *user, "you are authenticated as '" + name + "'");
     }
     // npm login (no email): an unknown name and a wrong password get the same
@@ -178,11 +173,7 @@ http::Response update_user(const http::Request& req, Context& ctx) {
     rapidjson::Document doc;
     parse_json_object(req, doc);
     // A password or email change guards the account: a code with 2FA (issue 12).
-    if (const auto tfa = services::tfa_status(ctx.db, me->id); tfa && !tfa->pending) {
-        const auto otp = req.header("npm-otp");
-        if (otp.empty() || otp.size() > 64 || !services::check_otp(ctx.db, me->id, otp, "b"))
-            throw services::otp_required(!otp.empty());
-    }
+    services::require_login_code(ctx.db, me->id, req.header("npm-otp"));
     const auto& rev = req.param("rev");
     // yarn sends "-rev/undefined" (protocol §4).
     if (rev != "undefined" && rev != user_rev(*me)) {
@@ -222,11 +213,7 @@ http::Response create_session(const http::Request& req, Context& ctx) {
     const auto password = http::find_field(fields, "password").value_or("");
     const auto user = ctx.passwords.check(ctx.db, name, password, req.remote_addr);
     if (!user) throw unauthorized("name or password is incorrect", "Basic");
-    if (const auto tfa = services::tfa_status(ctx.db, user->id); tfa && !tfa->pending) {
-        const auto otp = req.header("npm-otp");
-        if (otp.empty() || otp.size() > 64 || !services::check_otp(ctx.db, user->id, otp, "b"))
-            throw services::otp_required(!otp.empty());
-    }
+    services::require_login_code(ctx.db, user->id, req.header("npm-otp"));
     storage::TokenRepo{ctx.db}.purge_expired(100);
     auto spec = services::user_token(user->id, "session");
     spec.kind = "session";

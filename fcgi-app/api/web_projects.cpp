@@ -6,6 +6,8 @@
 
 #include <strings.h>
 
+#include <ctime>
+
 #include "api/publish_body.hpp"
 #include "api/request_body.hpp"
 #include "api/routes.hpp"
@@ -27,9 +29,11 @@
 #include "services/projects.hpp"
 #include "services/second_factor.hpp"
 #include "services/staging.hpp"
+#include "services/tokens.hpp"
 #include "storage/db.hpp"
 #include "storage/package_repo.hpp"
 #include "storage/staged_repo.hpp"
+#include "storage/token_repo.hpp"
 #include "storage/user_repo.hpp"
 #include "storage/version_repo.hpp"
 
@@ -378,8 +382,17 @@ http::Response account_html(Context& ctx, const services::Principal& who, std::s
     page.name = who.name;
     page.email = who.email;
     page.csrf = cookie.empty() ? std::string{} : csrf_token(cookie);
+    if (!page.new_token.empty()) page.csrf = csrf_token(page.new_token);
     const auto tfa = services::tfa_status(ctx.db, who.user_id);
     page.tfa_mode = tfa && !tfa->pending ? tfa->mode : std::string{};
+    if (who.expires_in_seconds > 0 && page.new_token.empty()) {
+        const std::time_t at = std::time(nullptr) + who.expires_in_seconds;
+        std::tm tm{};
+        ::gmtime_r(&at, &tm);
+        char day[16];
+        std::strftime(day, sizeof day, "%Y-%m-%d", &tm);
+        page.expires = day;
+    }
     auto r = http::html(200, ctx.views.account_page(page));
     r.set("Cache-Control", "no-store");
     return r;
@@ -435,6 +448,28 @@ http::Response update_account(const http::Request& req, Context& ctx) {
             page.recovery_codes = services::confirm_tfa(
                 ctx.db, who.user_id, http::find_field(fields, "otp").value_or(""));
             page.message = "Two-factor authentication is on.";
+        } else if (action == "renew") {
+            // Tokens minted on the web expire (issue 12): the page renews the
+            // one in use, which then stops; the cookie follows.
+            if (who.token_kind != "user" || who.token_id == 0)
+                throw bad_request("only a user token is renewed here");
+            services::require_strict_otp(who);
+            auto spec = services::user_token(who.user_id, "web (renewed)");
+            spec.expires_in_seconds = ctx.config.token_max_days * 86400;
+            services::inherit_limits(spec, who);
+            spec.expires_in_seconds = ctx.config.token_max_days * 86400;  // renewing is the point
+            const auto minted = services::mint_token(ctx.db, spec);
+            storage::TokenRepo{ctx.db}.revoke_by_id(who.user_id, who.token_id);
+            page.new_token = minted.secret;
+            if (!http::wants_html(req.header("accept"))) {
+                render::JsonWriter j;
+                j.begin_object().key("ok").boolean(true).field("token", minted.secret).end_object();
+                return private_json(200, j.str());
+            }
+            auto r = account_html(ctx, who, {}, std::move(page));
+            r.set("Set-Cookie", std::string{kCookie} + minted.secret +
+                                    "; Path=/; Secure; HttpOnly; SameSite=Strict");
+            return r;
         } else if (action == "disable") {
             if (!live) throw bad_request("two-factor authentication is off");
             if (!who.otp_ok) throw services::otp_required(who.otp_given);

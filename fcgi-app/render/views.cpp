@@ -258,6 +258,8 @@ std::string Views::account_page(const AccountPage& page) {
         d.set("recovery_codes", codes);
         d.set("has_codes", mu::data::type::bool_true);
     }
+    set_if(d, "new_token", page.new_token);
+    set_if(d, "expires", page.expires);
     set_if(d, "message", page.message);
     set_if(d, "error", page.error);
     return impl_->render("account", std::move(d));

@@ -74,6 +74,8 @@ struct AccountPage {
     int qr_size = 0;
     std::vector<std::pair<int, int>> qr_dark;
     std::vector<std::string> recovery_codes;  // just confirmed: shown once
+    std::string new_token;                    // just renewed: shown once
+    std::string expires;                      // of the token in use
     std::string message, error;
 };
 

@@ -135,6 +135,13 @@ void require_write(const Principal& p) {
         throw otp_required(p.otp_given);
 }
 
+void require_login_code(storage::Db& db, std::uint64_t user_id, std::string_view otp) {
+    const auto tfa = tfa_status(db, user_id);
+    if (!tfa || tfa->pending) return;
+    if (otp.empty() || otp.size() > 64 || !check_otp(db, user_id, otp, "b"))
+        throw otp_required(!otp.empty());
+}
+
 void require_strict_otp(const Principal& p) {
     if (!p.tfa_mode.empty() && !p.otp_ok) throw otp_required(p.otp_given);
 }

@@ -60,6 +60,10 @@ struct Principal {
 // the request brought no good code. Every write passes here.
 void require_write(const Principal& p);
 
+// A login with a password (npm login, /_session, the CouchDB document): with
+// 2FA in either mode the request's npm-otp must be a good code.
+void require_login_code(storage::Db& db, std::uint64_t user_id, std::string_view otp);
+
 // For changes that guard the account or the package's own guards (tokens,
 // password, email, 2FA, access, the 2FA policy, owners): a good code whenever
 // the account has 2FA in either mode, whatever the token (no bypass_2fa).

@@ -89,6 +89,15 @@ std::uint64_t TokenRepo::insert(const NewToken& t) {
     return last_insert_id(db_.conn());
 }
 
+bool TokenRepo::revoke_by_id(std::uint64_t user_id, std::uint64_t id) {
+    const auto st = db_.prepare(
+        "UPDATE tokens SET revoked_at = NOW(3) WHERE id = ? AND user_id = ? AND revoked_at IS "
+        "NULL");
+    st->setUInt64(1, id);
+    st->setUInt64(2, user_id);
+    return st->executeUpdate() > 0;
+}
+
 int TokenRepo::expire_classic() {
     const auto st = db_.prepare(
         "UPDATE tokens SET expires_at = NOW(3) WHERE kind = 'user' AND granular = FALSE"

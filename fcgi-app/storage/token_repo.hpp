@@ -69,6 +69,7 @@ class TokenRepo {
     // true when a live token was revoked.
     bool revoke_by_hash(std::string_view hash_hex);
     bool revoke_by_key(std::uint64_t user_id, std::string_view key_id);
+    bool revoke_by_id(std::uint64_t user_id, std::uint64_t id);
     void revoke_all(std::uint64_t user_id, std::string_view kind);
     void revoke_for_package(std::uint64_t package_id, std::string_view kind);
     // Every live user, session and reset token of the user but keep_id (0: none).

@@ -167,6 +167,18 @@ describe('a person in a browser', { skip: !existsSync(chromiumPath) && 'no /usr/
     await off.locator('button[type="submit"]').click();
     await page.waitForLoadState();
     assert.equal((await page.textContent('#tfa-mode')).trim(), 'off');
+    // Web tokens expire; the same page renews the one in use: shown once, the old one stops.
+    assert.match(await page.textContent('body'), /It stops working on \d{4}-\d{2}-\d{2}/);
+    const renew = page.locator('form', { has: page.locator('input[name="action"][value="renew"]') });
+    await renew.locator('button[type="submit"]').click();
+    await page.waitForSelector('#new-token');
+    const renewed = (await page.textContent('#new-token')).trim();
+    assert.match(renewed, /^depot_/);
+    assert.equal((await whoami(userToken)).status, 401);
+    assert.equal((await whoami(renewed)).status, 200);
+    userToken = renewed;
+    await page.goto(`${stack.url}/-/account`);
+    assert.equal((await page.textContent('#tfa-mode')).trim(), 'off', 'the cookie follows the new token');
   });
 
   test('script in a description or README shows as text and never runs', async () => {

@@ -184,8 +184,11 @@ describe('projects and channels', () => {
     assert.equal(login.status, 201, login.body);
     const who = await stack.curl('/-/whoami', { headers: bearer(JSON.parse(login.body).token) });
     assert.deepEqual(JSON.parse(who.body), { username: 'owner' });
+    // /-/account is the 2FA page now (issue 12); no field of it sets a password.
     const gone = await stack.curl('/-/account', { method: 'POST', headers: { ...form, ...bearer(ut) }, data: 'name=owner&password=stolen-pass-99' });
-    assert.equal(gone.status, 404, 'a token never sets a password (issue 8, point 1)');
+    assert.equal(gone.status, 400, 'a token never sets a password (issue 8, point 1)');
+    const stolen = await stack.curl('/-/whoami', { headers: { authorization: `Basic ${Buffer.from('owner:stolen-pass-99').toString('base64')}` } });
+    assert.equal(stolen.status, 401);
   });
 
   test('rotating the project token stops the old one', async () => {
