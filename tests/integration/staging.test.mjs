@@ -159,4 +159,19 @@ describe('staged publishing, as npm stage does it', () => {
     assert.equal(ok.status, 200, ok.body);
     assert.ok(json(await stack.curl('/staged-pkg')).versions['1.4.0']);
   });
+
+  test('a first version can be staged: the name is taken, with no version, until approved', async () => {
+    const dir = await makePackage(stack.dir, { name: 'fresh-staged', version: '0.1.0' });
+    const r = await stack.npm(['stage', 'publish'], { cwd: dir, home: alice.home });
+    assert.equal(r.code, 0, r.stderr);
+    const id = r.stdout.match(/staged with id ([0-9a-f-]{36})/)[1];
+    const doc = json(await stack.curl('/fresh-staged'));
+    assert.deepEqual(doc.versions, {}, 'taken, nothing installable');
+    const bob = await account(stack, 'bob2');
+    const steal = await stack.npm(['publish'], { cwd: await makePackage(stack.dir, { name: 'fresh-staged', version: '9.0.0' }), home: bob.home });
+    assert.notEqual(steal.code, 0, 'the name is the stager\'s');
+    const ok = await stack.npm(['stage', 'approve', id, '--otp', await freshCode()], { home: alice.home });
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.deepEqual(Object.keys(json(await stack.curl('/fresh-staged')).versions), ['0.1.0']);
+  });
 });
