@@ -11,6 +11,7 @@ import { after, before, describe, test } from 'node:test';
 
 import { account, makePackage, publishBody, tarball } from '../lib/packages.mjs';
 import { binDir, sh, Stack } from '../lib/stack.mjs';
+import { currentStep, totp } from '../lib/totp.mjs';
 
 const json = { 'content-type': 'application/json' };
 
@@ -41,6 +42,13 @@ describe('backup and restore', () => {
   const rows = (stack, q) => stack.sql(q);
 
   test('a backup taken during publishes restores into an empty stack as the same registry', async () => {
+    // An account with 2FA: its secret and recovery codes are part of the backup (issue 12).
+    const carol = await account(a, 'carol');
+    const tfa = (body) => a.curl('/-/npm/v1/user', { method: 'POST', headers: { ...json, ...carol.auth }, data: JSON.stringify(body) });
+    const secret = new URL(JSON.parse((await tfa({ tfa: { password: 'carol-password-1', mode: 'auth-only' } })).body).tfa)
+      .searchParams.get('secret');
+    const enrolled = await tfa({ tfa: [totp(secret, currentStep())] });
+    assert.equal(enrolled.status, 200, enrolled.body);
     for (const [name, version] of [['kept-a', '1.0.0'], ['kept-a', '1.1.0'], ['@alice/private', '1.0.0']]) {
       const r = await a.npm(['publish'], { cwd: await makePackage(a.dir, { name, version }), home: alice.home });
       assert.equal(r.code, 0, r.stderr);
@@ -72,9 +80,18 @@ describe('backup and restore', () => {
 
     // Accounts and tokens: the same hashes.
     for (const q of ['SELECT name, email, password_hash, credential_gen FROM users ORDER BY id',
-      'SELECT token_hash, kind, readonly, user_id FROM tokens ORDER BY id']) {
+      'SELECT token_hash, kind, readonly, user_id FROM tokens ORDER BY id',
+      'SELECT user_id, secret, mode, pending FROM user_tfa ORDER BY user_id',
+      'SELECT user_id, code_hash, used_at FROM recovery_codes ORDER BY id']) {
       assert.equal(await rows(b, q), await rows(a, q), q);
     }
+    assert.match(await rows(b, 'SELECT COUNT(*) FROM recovery_codes'), /^10$/);
+    // carol logs in to the restored registry with her password and a code from the same secret.
+    const login = (otp) => b.curl('/-/user/org.couchdb.user:carol', { method: 'PUT',
+      headers: { ...json, ...(otp ? { 'npm-otp': otp } : {}) }, data: JSON.stringify({ name: 'carol', password: 'carol-password-1' }) });
+    assert.equal((await login()).status, 401);
+    const withCode = await login(totp(secret, currentStep() + 1));
+    assert.equal(withCode.status, 201, withCode.body);
     // Packages not written during the backup: the same documents.
     assert.deepEqual(await doc(b, 'kept-a'), await doc(a, 'kept-a'));
     const token = { authorization: alice.auth.authorization };

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
-import { account, makePackage } from '../lib/packages.mjs';
+import { account, mailLink, makePackage } from '../lib/packages.mjs';
 import { Stack } from '../lib/stack.mjs';
 import { totp } from '../lib/totp.mjs';
 
@@ -54,6 +54,13 @@ describe('two-factor authentication, as npm does it', () => {
     assert.match(r.stdout, /Set fullname to Alice Example/);
     r = await stack.npm(['profile', 'get', 'fullname'], { home: alice.home });
     assert.equal(r.stdout.trim(), 'Alice Example');
+    // A new email counts once the link mailed to it is followed (as the CouchDB route does).
+    r = await stack.npm(['profile', 'set', 'email', 'alice.new@example.com'], { home: alice.home });
+    assert.equal(r.code, 0, r.stderr);
+    const link = await mailLink(stack, 'alice.new@example.com', 'confirm');
+    assert.ok(link.searchParams.get('ct'));
+    assert.equal(JSON.parse((await stack.npm(['profile', 'get', '--json'], { home: alice.home })).stdout).email,
+      'alice@example.com', 'unchanged until confirmed');
     r = await stack.npm(['profile', 'set', 'homepage', 'https://x.example'], { home: alice.home });
     assert.notEqual(r.code, 0, 'depot keeps no homepage: said, not pretended');
     assert.equal((await stack.curl('/-/npm/v1/user')).status, 401);
