@@ -142,7 +142,7 @@ bool is_uplink_key(const std::string& key) {
     if (!key.starts_with("uplink_") || key == "uplink_maxage" || key == "uplink_max_tarball_bytes")
         return false;
     auto name = std::string_view{key}.substr(7);
-    for (const char* suffix : {"_ca", "_token", "_timeout"}) {
+    for (const char* suffix : {"_ca", "_token", "_timeout", "_signatures"}) {
         if (name.ends_with(suffix)) name.remove_suffix(std::strlen(suffix));
     }
     return !name.empty() && name.size() <= 32 && std::all_of(name.begin(), name.end(), [](char ch) {
@@ -168,12 +168,71 @@ void set_uplink_key(Config& c, const std::string& key, const std::string& v) {
         if (v.find_first_of("\r\n") != std::string::npos)
             throw ConfigError(key, "a token is one line");
         uplink_named(c, name.substr(0, name.size() - 6)).token = v;
+    } else if (name.ends_with("_signatures")) {
+        if (v != "verify" && v != "trust" && v != "none")
+            throw ConfigError(key, "must be verify, trust or none");
+        uplink_named(c, name.substr(0, name.size() - 11)).signatures = v;
     } else if (name.ends_with("_timeout")) {
         uplink_named(c, name.substr(0, name.size() - 8)).timeout_seconds =
             static_cast<int>(parse_int(key, v, 1, 100));
     } else {
         uplink_named(c, name).url = parse_public_url(key, v);
     }
+}
+
+// oidc_issuer_NAME, oidc_issuer_NAME_jwks, oidc_issuer_NAME_ca.
+bool is_issuer_key(const std::string& key) {
+    if (!key.starts_with("oidc_issuer_")) return false;
+    auto name = std::string_view{key}.substr(12);
+    for (const char* suffix : {"_jwks", "_ca"}) {
+        if (name.ends_with(suffix)) name.remove_suffix(std::strlen(suffix));
+    }
+    return !name.empty() && name.size() <= 32 && std::all_of(name.begin(), name.end(), [](char ch) {
+        return (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9');
+    });
+}
+
+OidcIssuer& issuer_named(Config& c, std::string_view name) {
+    for (auto& i : c.oidc_issuers) {
+        if (i.name == name) return i;
+    }
+    c.oidc_issuers.push_back({std::string{name}, {}, {}, {}});
+    return c.oidc_issuers.back();
+}
+
+void set_issuer_key(Config& c, const std::string& key, const std::string& v) {
+    auto name = std::string_view{key}.substr(12);
+    if (name.ends_with("_jwks")) {
+        if (!v.starts_with("https://") && !v.starts_with("http://") && !v.starts_with("/"))
+            throw ConfigError(key, "must be an https URL or an absolute file path");
+        issuer_named(c, name.substr(0, name.size() - 5)).jwks = v;
+    } else if (name.ends_with("_ca")) {
+        issuer_named(c, name.substr(0, name.size() - 3)).ca = require_absolute_path(key, v, true);
+    } else {
+        if (!v.starts_with("https://")) throw ConfigError(key, "an issuer is an https URL");
+        issuer_named(c, name).issuer = v;
+    }
+}
+
+// The two CI systems npm's CLI exchanges tokens from, as their issuers publish them.
+void default_issuers(Config& c) {
+    const auto add = [&](const char* name, const char* iss, const char* jwks) {
+        auto& i = issuer_named(c, name);
+        if (i.issuer.empty()) i.issuer = iss;
+        if (i.jwks.empty()) i.jwks = jwks;
+    };
+    add("github", "https://token.actions.githubusercontent.com",
+        "https://token.actions.githubusercontent.com/.well-known/jwks");
+    add("gitlab", "https://gitlab.com", "https://gitlab.com/oauth/discovery/keys");
+}
+
+std::string parse_kek(const std::string& text) {
+    if (text.size() != 64 || text.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos)
+        throw ConfigError("signing_kek_file", "must hold 64 hex digits (openssl rand -hex 32)");
+    std::string out;
+    for (std::size_t i = 0; i < 64; i += 2)
+        out.push_back(static_cast<char>(std::stoi(text.substr(i, 2), nullptr, 16)));
+    return out;
 }
 
 struct Key {
@@ -316,6 +375,11 @@ const std::vector<Key>& keys() {
         {"readme_render_ms", int_key(&Config::readme_render_ms, 10, 60000)},
         {"uplink_maxage", int_key(&Config::uplink_maxage, 0, 365 * 24 * 3600)},
         {"token_max_days", int_key(&Config::token_max_days, 1, 3650)},
+        {"oidc_token_minutes", int_key(&Config::oidc_token_minutes, 1, 15)},
+        {"signing_kek_file",
+         [](Config& c, const std::string& k, const std::string& v) {
+             c.signing_kek_file = require_absolute_path(k, v, true);
+         }},
         {"uplink_max_tarball_bytes",
          [](Config& c, const std::string& k, const std::string& v) {
              c.uplink_max_tarball_bytes = parse_size(k, v);
@@ -341,6 +405,10 @@ const Key& find_key(const std::string& name) {
     if (is_uplink_key(name)) {
         static const Key kUplink{"uplink_*", set_uplink_key};
         return kUplink;
+    }
+    if (is_issuer_key(name)) {
+        static const Key kIssuer{"oidc_issuer_*", set_issuer_key};
+        return kIssuer;
     }
     throw ConfigError(name, "unknown key");
 }
@@ -392,6 +460,13 @@ const Uplink* Config::find_uplink(std::string_view name) const {
     return nullptr;
 }
 
+const OidcIssuer* Config::find_issuer(std::string_view name) const {
+    for (const auto& i : oidc_issuers) {
+        if (i.name == name) return &i;
+    }
+    return nullptr;
+}
+
 const Uplink* Config::uplink_for(std::string_view package_name) const {
     for (const auto& r : proxy) {
         if (glob_matches(r.pattern, package_name))
@@ -430,6 +505,11 @@ Config parse_config(std::string_view text, const Environment& env) {
         if (is_uplink_key(key)) values[key] = value;
     }
     for (const auto& [key, value] : values) find_key(key).set(c, key, value);
+    default_issuers(c);
+    for (const auto& i : c.oidc_issuers) {
+        if (i.issuer.empty() || i.jwks.empty())
+            throw ConfigError("oidc_issuer_" + i.name, "needs both the issuer URL and _jwks");
+    }
     for (const auto& u : c.uplinks) {
         if (u.url.empty()) throw ConfigError("uplink_" + u.name, "is required (the uplink's URL)");
     }
@@ -451,6 +531,8 @@ Config parse_config(std::string_view text, const Environment& env) {
     if (!c.db_password_file.empty()) {
         c.db_password = read_secret_file("db_password_file", c.db_password_file);
     }
+    if (!c.signing_kek_file.empty())
+        c.signing_kek = parse_kek(read_secret_file("signing_kek_file", c.signing_kek_file));
     if (c.tarball_max_seconds + c.link_timeout_seconds > 110) {
         throw ConfigError("tarball_max_seconds",
                           "with link_timeout_seconds it must stay under nginx's 120 s");

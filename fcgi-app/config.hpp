@@ -27,6 +27,20 @@ struct Uplink {
     std::string ca;     // a CA bundle for its certificate; empty: the system's
     std::string token;  // sent as Bearer; empty: none
     int timeout_seconds = 30;
+    // Its versions' dist.signatures (issue 13): "verify" (checked against
+    // its /-/npm/v1/keys, then signed by depot; a version that fails is
+    // not served), "trust" (signed by depot as it comes), "none" (served
+    // unsigned). Empty: verify when it publishes keys, else none.
+    std::string signatures;
+};
+
+// A trusted OIDC issuer (issue 13): JWTs it signs may be exchanged for a
+// short publish token of a package whose trust config names its type.
+struct OidcIssuer {
+    std::string name;    // the trust config type: github, gitlab, or [a-z0-9]+
+    std::string issuer;  // the JWT's iss, exactly
+    std::string jwks;    // an https URL or an absolute file path
+    std::string ca;      // for the JWKS URL; empty: the system's
 };
 
 // proxy = PATTERN:TARGET …: the first pattern matching a name decides; TARGET
@@ -115,6 +129,17 @@ struct Config {
     std::uint64_t uplink_max_tarball_bytes = 256ull << 20;
     std::string audit_uplink;   // npm audit also asks this uplink (local names removed)
     std::string search_uplink;  // npm search also lists this uplink's results
+
+    // Signing (issue 13): the key-encryption key that seals the registry's
+    // private keys in the database (64 hex digits in the file). Without it
+    // nothing is signed and /-/npm/v1/keys is 404.
+    std::string signing_kek_file;
+    std::string signing_kek;  // 32 bytes, read from signing_kek_file at load
+    // Trusted publishing: GitHub Actions and GitLab.com unless overridden
+    // (oidc_issuer_NAME, oidc_issuer_NAME_jwks, oidc_issuer_NAME_ca).
+    std::vector<OidcIssuer> oidc_issuers;
+    [[nodiscard]] const OidcIssuer* find_issuer(std::string_view name) const;
+    int oidc_token_minutes = 15;  // lifetime of an exchanged publish token
 };
 
 class ConfigError : public std::runtime_error {

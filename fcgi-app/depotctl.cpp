@@ -18,11 +18,13 @@
 #include "services/metrics.hpp"
 #include "services/readme.hpp"
 #include "services/scopes.hpp"
+#include "services/signing.hpp"
 #include "services/sweep.hpp"
 #include "services/uplinks.hpp"
 #include "storage/db.hpp"
 #include "storage/migrations.hpp"
 #include "storage/package_repo.hpp"
+#include "storage/signing_repo.hpp"
 #include "storage/staged_repo.hpp"
 #include "storage/tarball_store.hpp"
 #include "storage/token_repo.hpp"
@@ -66,6 +68,14 @@ constexpr const char* kUsage =
     "                   ask the uplink for NAME's document now\n"
     "  cache purge NAME|--older-than DAYS\n"
     "                   forget cached documents, their tarballs with them\n"
+    "  keys list        the registry's signing keys (GET /-/npm/v1/keys)\n"
+    "  keys create      a new ECDSA P-256 key (the signing key if none is)\n"
+    "  keys rotate      a new signing key; the old one expires now and stays\n"
+    "                   listed, so what it signed still verifies\n"
+    "  keys retire KEYID [--expires ISO-TIME]\n"
+    "                   the key signs no more and expires then (default now)\n"
+    "  keys sign-all    sign every version without a valid signature (migrate\n"
+    "                   does it too) and rebuild their documents\n"
     "  sweep [--age SECONDS]\n"
     "                   remove what killed workers left: tarballs never recorded,\n"
     "                   files of unpublished versions, partial writes older than\n"
@@ -280,6 +290,52 @@ int cache_command(depot::storage::Db& db, const depot::Config& config,
     return usage();
 }
 
+// depotctl keys (issue 13).
+int keys_command(depot::storage::Db& db, const depot::Config& config,
+                 const std::vector<std::string>& args) {
+    using namespace depot;
+    services::Signing signing{config, db};
+    const auto print = [](const services::KeyInfo& k) {
+        std::printf("%-52s %-24s %-24s %s\n", k.keyid.c_str(), k.created.c_str(),
+                    k.expires.empty() ? "-" : k.expires.c_str(), k.active ? "signing" : "");
+    };
+    const auto sub = args.size() >= 2 ? args[1] : "";
+    if (sub == "list" && args.size() == 2) {
+        std::printf("%-52s %-24s %-24s %s\n", "KEYID", "CREATED", "EXPIRES", "");
+        for (const auto& k : signing.list()) print(k);
+        return 0;
+    }
+    if ((sub == "create" || sub == "rotate") && args.size() == 2) {
+        const auto k = sub == "create" ? signing.create() : signing.rotate();
+        print(k);
+        const int n = signing.sign_all();
+        if (n > 0) std::cout << n << " versions signed\n";
+        return 0;
+    }
+    if (sub == "retire" && (args.size() == 3 || (args.size() == 5 && args[3] == "--expires"))) {
+        signing.retire(args[2], args.size() == 5 ? args[4] : "");
+        std::cout << "retired " << args[2] << "\n";
+        if (!storage::SigningRepo{db}.active())
+            std::cout << "no key signs new versions now: depotctl keys create\n";
+        const int n = signing.sign_all();
+        if (n > 0) std::cout << n << " versions signed again\n";
+        return 0;
+    }
+    if (sub == "sign-all" && args.size() == 2) {
+        if (!signing.enabled()) {
+            std::fputs("depotctl keys: no signing_kek_file in the config\n", stderr);
+            return 1;
+        }
+        std::cout << signing.sign_all() << " versions signed\n";
+        return 0;
+    }
+    std::fputs(
+        "usage: depotctl keys list | create | rotate | retire KEYID [--expires TIME] | "
+        "sign-all\n",
+        stderr);
+    return 2;
+}
+
 int rebuild_packuments(const depot::Config& config) {
     // Readers build each document again from the rows on their next read.
     depot::services::Documents{config}.drop_all();
@@ -320,6 +376,14 @@ int main(int argc, char** argv) {
         if (cmd == "migrate") {
             const int ran = storage::migrate(db, config.schema_dir, std::cout);
             std::cout << (ran == 0 ? "schema is up to date\n" : "") << std::flush;
+            // Signing comes with the schema: a first key, and every version
+            // signed (issue 13), whenever a key-encryption key is configured.
+            services::Signing signing{config, db};
+            if (signing.enabled()) {
+                if (signing.list().empty())
+                    std::cout << "signing key " << signing.create().keyid << " created\n";
+                if (const int n = signing.sign_all(); n > 0) std::cout << n << " versions signed\n";
+            }
             return 0;
         }
         if (cmd == "log") return print_log(db, args);
@@ -330,6 +394,7 @@ int main(int argc, char** argv) {
         if (cmd == "rebuild-packuments") return rebuild_packuments(config);
         if (cmd == "sweep") return sweep_command(db, config, args);
         if (cmd == "cache") return cache_command(db, config, args);
+        if (cmd == "keys") return keys_command(db, config, args);
         if (cmd == "package" && (args.size() == 3 || (args.size() == 4 && args[3] == "--off")) &&
             args[1] == "require-staging") {
             const auto pkg =

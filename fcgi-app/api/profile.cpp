@@ -19,8 +19,7 @@ namespace {
 
 services::Principal profile_owner(const http::Request& req, Context& ctx) {
     auto who = require_caller(req, ctx);
-    if (who.token_kind == "project")
-        throw forbidden("a project token has no profile; use a user token");
+    if (who.one_package()) throw forbidden("a project token has no profile; use a user token");
     if (who.name.empty()) throw forbidden("this account has no npm user name yet");
     if (who.limits.granular) throw forbidden("a granular token cannot read or change the profile");
     return who;

@@ -7,6 +7,7 @@
 #include "error.hpp"
 #include "model/semver.hpp"
 #include "render/json.hpp"
+#include "services/provenance.hpp"
 
 namespace depot::api {
 namespace {
@@ -83,6 +84,7 @@ std::string joined_keywords(const Value& manifest) {
 
 struct Attachment {
     std::string bytes;
+    std::string sigstore;  // the provenance bundle, raw JSON (issue 13); empty: none
 };
 
 Attachment decode_attachment(const Value& doc, const model::PackageName& name,
@@ -91,14 +93,28 @@ Attachment decode_attachment(const Value& doc, const model::PackageName& name,
     if (!atts || !atts->IsObject() || atts->MemberCount() == 0) {
         throw bad_request("the publish has no tarball attachment");
     }
-    if (atts->MemberCount() != 1) throw bad_request("exactly one tarball attachment is expected");
-    const auto& [key, att] = *atts->MemberBegin();
-    // npm names it "name-V.tgz", with the scope for scoped packages (protocol §26).
+    // npm names it "name-V.tgz", with the scope for scoped packages (protocol §26),
+    // and a provenance bundle "name-V.sigstore" (libnpmpublish).
     const std::string bare_file = name.tarball_file(version);
     const std::string full_file = name.str() + "-" + std::string{version} + ".tgz";
-    if (sv(key) != bare_file && sv(key) != full_file) {
-        throw bad_request("the attachment should be named " + bare_file);
+    const std::string bundle_file = name.str() + "-" + std::string{version} + ".sigstore";
+    const Value* tarball = nullptr;
+    Attachment out;
+    for (auto it = atts->MemberBegin(); it != atts->MemberEnd(); ++it) {
+        if (sv(it->name) == bundle_file && out.sigstore.empty()) {
+            const auto* bundle = member(it->value, "data");
+            if (!bundle || !bundle->IsString() || bundle->GetStringLength() == 0)
+                throw bad_request("the provenance attachment has no data");
+            out.sigstore = std::string{sv(*bundle)};
+        } else if ((sv(it->name) == bare_file || sv(it->name) == full_file) && !tarball) {
+            tarball = &it->value;
+        } else {
+            throw bad_request("unexpected attachment \"" + std::string{sv(it->name)} +
+                              "\": the tarball should be named " + bare_file);
+        }
     }
+    if (!tarball) throw bad_request("the attachment should be named " + bare_file);
+    const auto& att = *tarball;
     const auto* data = member(att, "data");
     if (!data || !data->IsString()) throw bad_request("the attachment has no base64 data");
     auto bytes = crypto::base64_decode(sv(*data));
@@ -112,7 +128,8 @@ Attachment decode_attachment(const Value& doc, const model::PackageName& name,
         static_cast<unsigned char>((*bytes)[1]) != 0x8b) {
         throw bad_request("the attachment is not a gzip-compressed tarball");
     }
-    return {std::move(*bytes)};
+    out.bytes = std::move(*bytes);
+    return out;
 }
 
 }  // namespace
@@ -183,9 +200,15 @@ services::PublishInput parse_publish_body(const model::PackageName& url_name,
         in.access = std::string{sv(*access)};
     }
 
-    in.tarball = decode_attachment(doc, url_name, version).bytes;
+    auto attachment = decode_attachment(doc, url_name, version);
+    in.tarball = std::move(attachment.bytes);
+    const auto sha512 = crypto::sha512(in.tarball);
     in.shasum = crypto::to_hex(crypto::sha1(in.tarball));
-    in.integrity = "sha512-" + crypto::base64_encode(crypto::sha512(in.tarball));
+    in.integrity = "sha512-" + crypto::base64_encode(sha512);
+    if (!attachment.sigstore.empty()) {
+        in.provenance = services::check_provenance(attachment.sigstore, url_name.str(), version,
+                                                   crypto::to_hex(sha512));
+    }
     if (const auto* dist = member(manifest, "dist")) {
         const auto* shasum = member(*dist, "shasum");
         if (shasum && (!shasum->IsString() || sv(*shasum) != in.shasum)) {

@@ -66,7 +66,13 @@ const std::vector<Route>& routes() {
         {Get, "/-/_view/starredByUser", starred_by_user},     // npm stars
         {Get, "/-/changes", list_changes},                    // mirrors, caches
         {Post, "/-/npm/v1/security/advisories/bulk", audit_bulk, kAuditBody},  // npm audit
-        {Get, "/-/npm/v1/attestations/{pkg}", show_attestations},              // proxied provenance
+        {Get, "/-/npm/v1/attestations/{pkg}", show_attestations},              // provenance
+        {Get, "/-/npm/v1/keys", show_keys},  // npm audit signatures
+        {Post, "/-/npm/v1/oidc/token/exchange/package/{pkg}",
+         exchange_oidc_token},                                  // npm publish in CI
+        {Get, "/-/package/{pkg}/trust", list_trust},            // npm trust list
+        {Post, "/-/package/{pkg}/trust", add_trust},            // npm trust github|gitlab
+        {Delete, "/-/package/{pkg}/trust/{id}", revoke_trust},  // npm trust revoke
 
         {Get, "/{pkg}", show_package},  // npm install, view (packument)
         {Put, "/{pkg}", publish, kDocumentBody, OnDeadlock::RunAgain},  // publish, deprecate, star

@@ -94,6 +94,16 @@ http::Response proxied_version(Context& ctx, const model::PackageName& name, con
                                const std::string& wanted);
 http::Response show_attestations(const http::Request&, Context&);
 
+// supply_chain.cpp (issue 13)
+http::Response show_keys(const http::Request&, Context&);
+std::optional<http::Response> local_attestations(const http::Request& req, Context& ctx,
+                                                 const model::PackageName& name,
+                                                 const std::string& version);
+http::Response list_trust(const http::Request&, Context&);
+http::Response add_trust(const http::Request&, Context&);
+http::Response revoke_trust(const http::Request&, Context&);
+http::Response exchange_oidc_token(const http::Request&, Context&);
+
 // lifecycle.cpp
 http::Response list_dist_tags(const http::Request&, Context&);
 http::Response add_dist_tag(const http::Request&, Context&);

@@ -68,13 +68,13 @@ http::Response list_staged(const http::Request& req, Context& ctx) {
     storage::StagedRepo staged{ctx.db};
     render::JsonWriter w;
     w.begin_object().key("items").begin_array();
-    if (who.token_kind != "project") {
+    if (!who.one_package()) {
         for (const auto& r : staged.list(who.user_id, package, per_page, page * per_page)) {
             if (who.limits.covers(r.package_name)) write_item(w, r);
         }
     }
     w.end_array().key("page").integer(page).key("perPage").integer(per_page);
-    w.key("total").integer(who.token_kind == "project" ? 0 : staged.count(who.user_id, package));
+    w.key("total").integer(who.one_package() ? 0 : staged.count(who.user_id, package));
     w.end_object();
     return private_json(200, w.str());
 }

@@ -142,7 +142,7 @@ bool wants_readonly(const rapidjson::Value& doc) {
 http::Response list_tokens(const http::Request& req, Context& ctx) {
     const auto who = require_caller(req, ctx);
     // A project token manages one package, not its creator's account (review M1).
-    if (who.token_kind == "project") throw forbidden("a project token cannot list tokens");
+    if (who.one_package()) throw forbidden("a project token cannot list tokens");
     const auto rows = storage::TokenRepo{ctx.db}.list_for_user(who.user_id, "user");
     render::JsonWriter w;
     w.begin_object().key("objects").begin_array();
@@ -159,7 +159,7 @@ http::Response create_token(const http::Request& req, Context& ctx) {
     parse_json_object(req, doc);
     const auto who = require_caller(req, ctx);
     services::require_write(who);
-    if (who.token_kind == "project") throw forbidden("a project token cannot create tokens");
+    if (who.one_package()) throw forbidden("a project token cannot create tokens");
     const auto password = render::string_member(doc, "password");
     if (password.empty() || !ctx.passwords.check(ctx.db, who.name, password, req.remote_addr)) {
         throw unauthorized("the password is incorrect", "Basic");
@@ -202,7 +202,7 @@ http::Response create_token(const http::Request& req, Context& ctx) {
 http::Response revoke_token(const http::Request& req, Context& ctx) {
     const auto who = require_caller(req, ctx);
     services::require_write(who);
-    if (who.token_kind == "project") throw forbidden("a project token cannot revoke tokens");
+    if (who.one_package()) throw forbidden("a project token cannot revoke tokens");
     const auto& key = req.param("key");
 
     storage::TokenRepo tokens{ctx.db};

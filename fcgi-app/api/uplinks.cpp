@@ -61,8 +61,8 @@ http::Response proxied_version(Context& ctx, const model::PackageName& name, con
     return r;
 }
 
-// GET /-/npm/v1/attestations/NAME@VERSION: a proxied version's Sigstore
-// bundles, from its uplink (depot's own versions have none until it signs).
+// GET /-/npm/v1/attestations/NAME@VERSION: a version's Sigstore bundles,
+// stored at publish (api/supply_chain), or a proxied version's from its uplink.
 http::Response show_attestations(const http::Request& req, Context& ctx) {
     const auto& spec = req.param("pkg");
     const auto at = spec.rfind('@');
@@ -71,6 +71,7 @@ http::Response show_attestations(const http::Request& req, Context& ctx) {
     const auto version = spec.substr(at + 1);
     // It names a file in the store: a version, nothing else.
     if (!model::Semver::valid(version)) throw not_found("no attestations for " + spec);
+    if (auto local = local_attestations(req, ctx, name, version)) return std::move(*local);
     const auto* uplink = read_through(req, ctx, name);
     if (!uplink) throw not_found("no attestations for " + spec);
     auto r = http::json(200, uplinks_of(ctx).attestations(name, *uplink, version));

@@ -82,8 +82,7 @@ std::optional<storage::UserRow> acting_user(const http::Request& req, Context& c
     }
     if (!who) return std::nullopt;
     // A project token manages one package, not its creator's account (review M1).
-    if (who->token_kind == "project")
-        throw forbidden("a project token cannot read or change accounts");
+    if (who->one_package()) throw forbidden("a project token cannot read or change accounts");
     if (who->token_kind == "session" || who->token_kind.empty() || tokens_allowed) {
         return storage::UserRepo{ctx.db}.find_by_id(who->user_id);
     }

@@ -101,8 +101,23 @@ http::Response package_page(const http::Request& req, Context& ctx, const model:
         if (p.readme_html.empty()) p.readme_text = !it->readme.empty() ? it->readme : pkg->readme;
     }
     add_management(req, ctx, pkg->id, p);
-    for (const auto& v : versions)
-        p.versions.push_back({v.version, v.published_at, v.deprecated, v.version == shown});
+    for (const auto& v : versions) {
+        render::VersionItem item;
+        item.version = v.version;
+        item.date = v.published_at;
+        item.deprecated = v.deprecated;
+        item.shown = v.version == shown;
+        item.signed_by = v.sig_keyid;
+        item.trusted_publisher = !v.trusted_publisher.empty();
+        item.publisher = item.trusted_publisher ? v.trusted_publisher + " (trusted publisher)"
+                                                : v.publisher_name;
+        item.provenance = !v.provenance.predicate_type.empty();
+        item.source_repo = v.provenance.source_repo;
+        if (!item.source_repo.empty()) item.commit = v.provenance.commit;
+        item.workflow = v.provenance.workflow;
+        item.build_url = v.provenance.build_url;
+        p.versions.push_back(std::move(item));
+    }
     for (const auto& t : tags) p.tags.push_back({t.tag, t.version});
     // Names only: an email is shown to its own account alone (review L2, I1).
     for (const auto& o : packages.list_owners(pkg->id)) {

@@ -64,7 +64,7 @@ services::Principal from_secret(Context& ctx, const http::Request& req, std::str
 
 // A user token of an owner, or the project token of this very package.
 bool may_manage(Context& ctx, const services::Principal& who, std::uint64_t package_id) {
-    if (who.token_kind == "project") return who.package_id == package_id;
+    if (who.one_package()) return who.package_id == package_id;
     return storage::PackageRepo{ctx.db}.is_owner(package_id, who.user_id);
 }
 
@@ -146,8 +146,10 @@ std::string csrf_token(std::string_view token_secret) {
 
 // Who acts in a web form: a Bearer header or ut/pt field (no ambient
 // authority, so no CSRF), or the cookie, which needs the form's CSRF field.
-services::Principal form_principal(const http::Request& req, Context& ctx,
-                                   const http::Fields& fields) {
+namespace {
+
+services::Principal form_principal_any(const http::Request& req, Context& ctx,
+                                       const http::Fields& fields) {
     if (const auto auth = req.header("authorization"); !auth.empty()) {
         // Only a Bearer token: a browser sends Basic credentials it remembers
         // on its own, which would make every form cross-site forgeable (review S2).
@@ -172,6 +174,16 @@ services::Principal form_principal(const http::Request& req, Context& ctx,
     return with_form_otp(ctx, fields, from_secret(ctx, req, cookie));
 }
 
+}  // namespace
+
+services::Principal form_principal(const http::Request& req, Context& ctx,
+                                   const http::Fields& fields) {
+    auto who = form_principal_any(req, ctx, fields);
+    // A trusted-publishing token publishes its package and does nothing else (issue 13).
+    if (who.token_kind == "oidc") throw forbidden("a trusted-publishing token cannot use forms");
+    return who;
+}
+
 // The management view of a package page, when the cookie's token may manage it.
 void add_management(const http::Request& req, Context& ctx, std::uint64_t package_id,
                     render::PackagePage& page) {
@@ -183,15 +195,15 @@ void add_management(const http::Request& req, Context& ctx, std::uint64_t packag
         if (!may_manage(ctx, who, package_id)) return;
         page.manage = true;
         page.csrf = csrf_token(cookie);
-        page.with_user_token = who.token_kind != "project";
+        page.with_user_token = !who.one_package();
         page.otp = who.tfa_mode == "auth-and-writes";
         // Owners (a user token) approve or reject staged versions here, with a code.
-        if (who.token_kind != "project") {
+        if (!who.one_package()) {
             for (const auto& s : storage::StagedRepo{ctx.db}.list(who.user_id, page.name, 100, 0))
                 page.staged.push_back(
                     {s.id, s.version, s.tag, s.actor_name + " (" + s.actor_type + ")", s.created});
         }
-        if (who.token_kind == "project") page.project_token = cookie;
+        if (who.one_package()) page.project_token = cookie;
     } catch (const HttpError&) {
         // An old cookie: the public page, as for anyone.
     }
@@ -208,9 +220,9 @@ http::Response take_token_from_url(const http::Request& req, Context& ctx,
         throw forbidden("this token may not manage \"" + name.str() + "\"");
     const auto nonce = crypto::base64url_encode(crypto::random_bytes(24));
     const auto current = cookie_token(req);
-    auto r = http::html(200, ctx.views.token_switch_page(
-                                 name.str(), who.token_kind == "project" ? "project" : "user",
-                                 secret, !current.empty() && current != secret, nonce));
+    auto r = http::html(
+        200, ctx.views.token_switch_page(name.str(), who.one_package() ? "project" : "user", secret,
+                                         !current.empty() && current != secret, nonce));
     r.set("Cache-Control", "no-store");
     r.set("Set-Cookie", std::string{kSwitchCookie} + nonce +
                             "; Max-Age=600; Path=/; Secure; HttpOnly; SameSite=Strict");
@@ -372,7 +384,7 @@ http::Response link_version_form(const http::Request& req, Context& ctx) {
 namespace {
 
 services::Principal account_owner(const services::Principal& who) {
-    if (who.token_kind == "project" || who.limits.granular)
+    if (who.one_package() || who.limits.granular)
         throw forbidden("this token has no account page; use your own user token");
     return who;
 }

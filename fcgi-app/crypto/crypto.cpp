@@ -143,12 +143,34 @@ std::string base64url_encode(std::string_view bytes) {
     return s;
 }
 
+std::optional<std::string> base64url_decode(std::string_view text) {
+    std::string s{text};
+    while (!s.empty() && s.back() == '=') s.pop_back();
+    for (char& c : s) {
+        if (c == '+' || c == '/') return std::nullopt;
+        if (c == '-') c = '+';
+        if (c == '_') c = '/';
+    }
+    if (s.size() % 4 == 1) return std::nullopt;
+    s.append((4 - s.size() % 4) % 4, '=');
+    return base64_decode(s);
+}
+
 std::string random_bytes(std::size_t n) {
     std::string out(n, '\0');
     if (RAND_bytes(reinterpret_cast<unsigned char*>(out.data()), static_cast<int>(n)) != 1) {
         throw std::runtime_error("RAND_bytes failed");
     }
     return out;
+}
+
+std::string random_uuid() {
+    auto b = random_bytes(16);
+    b[6] = static_cast<char>((b[6] & 0x0f) | 0x40);  // version 4
+    b[8] = static_cast<char>((b[8] & 0x3f) | 0x80);  // RFC 4122 variant
+    const auto h = to_hex(b);
+    return h.substr(0, 8) + "-" + h.substr(8, 4) + "-" + h.substr(12, 4) + "-" + h.substr(16, 4) +
+           "-" + h.substr(20);
 }
 
 std::string random_token() { return "depot_" + base64url_encode(random_bytes(32)); }

@@ -21,10 +21,14 @@ namespace depot::crypto {
 // Strict standard base64 (padding required, whitespace refused): nullopt when malformed.
 [[nodiscard]] std::optional<std::string> base64_decode(std::string_view text);
 [[nodiscard]] std::string base64url_encode(std::string_view bytes);  // no padding
+// base64url with or without padding (JWTs): nullopt when malformed.
+[[nodiscard]] std::optional<std::string> base64url_decode(std::string_view text);
 
 [[nodiscard]] std::string random_bytes(std::size_t n);
 // "depot_" + 43 base64url characters: 256 random bits.
 [[nodiscard]] std::string random_token();
+// A random (version 4) UUID, lower-case.
+[[nodiscard]] std::string random_uuid();
 
 // "pbkdf2-sha256$ITERATIONS$SALT_B64$HASH_B64" with a 16-byte random salt.
 [[nodiscard]] std::string hash_password(std::string_view password, int iterations);

@@ -55,6 +55,19 @@ void write_dist(JsonWriter& w, const PackumentInput& in, const storage::VersionR
     // Always the registry's own URL (npm 12 refuses others by default): a
     // version registered by link is sent from its copy or redirected to it.
     w.field("tarball", tarball_url(in.public_url, in.package.name, v.version));
+    // The registry's signature (issue 13), checked by npm audit signatures.
+    if (!v.sig.empty()) {
+        w.key("signatures").begin_array();
+        w.begin_object().field("keyid", v.sig_keyid).field("sig", v.sig).end_object();
+        w.end_array();
+    }
+    if (!v.provenance.predicate_type.empty()) {
+        w.key("attestations").begin_object();
+        w.field("url", attestations_url(in.public_url, in.package.name, v.version));
+        w.key("provenance").begin_object();
+        w.field("predicateType", v.provenance.predicate_type).end_object();
+        w.end_object();
+    }
     w.end_object();
 }
 
@@ -115,6 +128,11 @@ std::string package_rev(const std::string& name, std::uint32_t rev) {
 
 bool is_abbreviated_key(std::string_view key) { return contains(kAbbreviatedKeys, key); }
 
+std::string attestations_url(const std::string& public_url, const std::string& name,
+                             const std::string& version) {
+    return public_url + "/-/npm/v1/attestations/" + name + "@" + version;
+}
+
 std::string tarball_url(const std::string& public_url, const std::string& name,
                         const std::string& version) {
     const auto slash = name.find('/');
@@ -136,7 +154,19 @@ std::string version_json(const PackumentInput& in, const storage::VersionRow& v)
     // Names only: an email is shown to its own account alone (issue 8, review
     // L2). The empty email keeps npm's printing clean: npm view shows "alice"
     // (it prints "alice <undefined>" when the key is missing).
-    if (!v.publisher_name.empty()) {
+    if (!v.trusted_publisher.empty()) {
+        // Trusted publishing (issue 13), as npm's registry writes it.
+        const bool gh = v.trusted_publisher == "github";
+        const bool gl = v.trusted_publisher == "gitlab";
+        w.key("_npmUser").begin_object();
+        w.field("name", gh ? "GitHub Actions" : gl ? "GitLab CI/CD" : v.trusted_publisher);
+        w.field("email", gh   ? "npm-oidc-no-reply@github.com"
+                         : gl ? "npm-oidc-no-reply@gitlab.com"
+                              : "");
+        w.key("trustedPublisher").begin_object();
+        w.field("id", v.trusted_publisher).field("oidcConfigId", v.oidc_config_id);
+        w.end_object().end_object();
+    } else if (!v.publisher_name.empty()) {
         w.key("_npmUser").begin_object().field("name", v.publisher_name).field("email", "");
         w.end_object();
     }

@@ -37,6 +37,10 @@ struct Packument {
 [[nodiscard]] std::string tarball_url(const std::string& public_url, const std::string& name,
                                       const std::string& version);
 
+// depot's URL of a version's attestations (issue 13; proxied ones too).
+[[nodiscard]] std::string attestations_url(const std::string& public_url, const std::string& name,
+                                           const std::string& version);
+
 // The documents in sections (storage/doc_file): the fixed ones around the
 // chains of versions and times, and one chain piece per version (with its
 // leading comma unless it is the first).

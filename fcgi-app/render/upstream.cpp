@@ -1,5 +1,6 @@
 #include "render/upstream.hpp"
 
+#include <map>
 #include <set>
 
 #include "model/semver.hpp"
@@ -31,9 +32,11 @@ bool keep_version(const rapidjson::Value::ConstMemberIterator& it) {
     return stated.empty() || stated == version;
 }
 
-// The manifest with dist's URLs made depot's.
+// The manifest with dist's URLs made depot's, and its signature when the
+// policy decided one (signature: nullptr keeps the uplink's).
 void write_version(JsonWriter& w, const rapidjson::Value& manifest, const std::string& name,
-                   const std::string& version, const std::string& public_url, bool abbreviated) {
+                   const std::string& version, const std::string& public_url, bool abbreviated,
+                   const VersionSignature* signature) {
     w.begin_object();
     bool has_install_script = false;
     for (auto it = manifest.MemberBegin(); it != manifest.MemberEnd(); ++it) {
@@ -46,7 +49,9 @@ void write_version(JsonWriter& w, const rapidjson::Value& manifest, const std::s
             w.key("dist").begin_object();
             for (auto d = it->value.MemberBegin(); d != it->value.MemberEnd(); ++d) {
                 const auto dkey = key_of(d);
-                if (dkey == "tarball") {
+                if (dkey == "signatures" && signature) {
+                    continue;  // depot's own, below
+                } else if (dkey == "tarball") {
                     w.field("tarball", tarball_url(public_url, name, version));
                 } else if (dkey == "attestations" && d->value.IsObject()) {
                     w.key("attestations").begin_object();
@@ -62,6 +67,11 @@ void write_version(JsonWriter& w, const rapidjson::Value& manifest, const std::s
                     w.key(dkey).value(d->value);
                 }
             }
+            if (signature && !signature->keyid.empty()) {
+                w.key("signatures").begin_array().begin_object();
+                w.field("keyid", signature->keyid).field("sig", signature->sig);
+                w.end_object().end_array();
+            }
             w.end_object();
             continue;
         }
@@ -75,13 +85,9 @@ void write_version(JsonWriter& w, const rapidjson::Value& manifest, const std::s
 
 }  // namespace
 
-std::string attestations_url(const std::string& public_url, const std::string& name,
-                             const std::string& version) {
-    return public_url + "/-/npm/v1/attestations/" + name + "@" + version;
-}
-
 std::optional<UpstreamDocuments> upstream_documents(std::string_view raw, const std::string& name,
-                                                    const std::string& public_url) {
+                                                    const std::string& public_url,
+                                                    const SignVersion& sign) {
     rapidjson::Document doc;
     if (!parse_json(doc, raw) || !doc.IsObject() || has_duplicate_keys(doc)) return std::nullopt;
     if (string_member(doc, "name") != name) return std::nullopt;
@@ -89,9 +95,25 @@ std::optional<UpstreamDocuments> upstream_documents(std::string_view raw, const 
     if (versions && !versions->IsObject()) return std::nullopt;
 
     std::set<std::string, std::less<>> kept;
+    std::map<std::string, VersionSignature, std::less<>> signatures;
+    std::size_t refused = 0;
+    const auto* times = member(doc, "time");
     if (versions) {
         for (auto it = versions->MemberBegin(); it != versions->MemberEnd(); ++it) {
-            if (keep_version(it)) kept.emplace(key_of(it));
+            if (!keep_version(it)) continue;
+            const std::string version{key_of(it)};
+            if (sign) {
+                const auto& dist = *member(it->value, "dist");
+                auto decision = sign(version, string_member(dist, "integrity"),
+                                     times ? string_member(*times, version) : std::string_view{},
+                                     member(dist, "signatures"));
+                if (decision.refuse) {
+                    ++refused;
+                    continue;
+                }
+                signatures.emplace(version, std::move(decision));
+            }
+            kept.insert(version);
         }
     }
     const auto write_tags = [&](JsonWriter& w) {
@@ -112,7 +134,9 @@ std::optional<UpstreamDocuments> upstream_documents(std::string_view raw, const 
                 const std::string version{key_of(it)};
                 if (!kept.contains(version)) continue;
                 w.key(version);
-                write_version(w, it->value, name, version, public_url, abbreviated);
+                const auto s = signatures.find(version);
+                write_version(w, it->value, name, version, public_url, abbreviated,
+                              s == signatures.end() ? nullptr : &s->second);
             }
         }
         w.end_object();
@@ -120,6 +144,7 @@ std::optional<UpstreamDocuments> upstream_documents(std::string_view raw, const 
 
     UpstreamDocuments out;
     out.versions = kept.size();
+    out.refused = refused;
     JsonWriter full;
     full.begin_object();
     bool tags_written = false;
@@ -166,6 +191,17 @@ std::optional<UpstreamDist> upstream_dist(std::string_view raw, const std::strin
         d.shasum = std::string{string_member(dist, "shasum")};
         if (const auto* a = member(dist, "attestations"))
             d.attestations = std::string{string_member(*a, "url")};
+        if (const auto* sigs = member(dist, "signatures"); sigs && sigs->IsArray()) {
+            for (const auto& s : sigs->GetArray()) {
+                if (s.IsObject()) {
+                    d.signatures.emplace_back(string_member(s, "keyid"), string_member(s, "sig"));
+                } else {
+                    d.signatures.emplace_back("", "");
+                }
+            }
+        }
+        if (const auto* time = member(doc, "time"))
+            d.published = std::string{string_member(*time, version)};
         return d;
     }
     return std::nullopt;

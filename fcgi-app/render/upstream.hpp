@@ -8,9 +8,15 @@
 // at nothing left.
 
 #include <cstddef>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
+
+#include "render/json.hpp"
+#include "render/packument.hpp"  // attestations_url
 
 namespace depot::render {
 
@@ -18,12 +24,29 @@ struct UpstreamDocuments {
     std::string full;
     std::string abbreviated;
     std::size_t versions = 0;
+    std::size_t refused = 0;  // versions the signatures policy left out
 };
 
+// What becomes of a version's dist.signatures (issue 13, the uplink's
+// signatures policy): refused (the version is left out), or served with
+// depot's signature (keyid and sig), or unsigned (empty keyid).
+struct VersionSignature {
+    bool refuse = false;
+    std::string keyid;
+    std::string sig;
+};
+// Called once per version with its integrity, its time entry and the
+// uplink's dist.signatures (nullptr when it has none).
+using SignVersion =
+    std::function<VersionSignature(const std::string& version, std::string_view integrity,
+                                   std::string_view published, const rapidjson::Value* signatures)>;
+
 // nullopt when raw is not JSON, not an object, repeats a key, or names another package.
+// Without sign, dist.signatures stays as the uplink wrote it.
 [[nodiscard]] std::optional<UpstreamDocuments> upstream_documents(std::string_view raw,
                                                                   const std::string& name,
-                                                                  const std::string& public_url);
+                                                                  const std::string& public_url,
+                                                                  const SignVersion& sign = {});
 
 // What the uplink's document says of one version's files.
 struct UpstreamDist {
@@ -31,15 +54,13 @@ struct UpstreamDist {
     std::string integrity;
     std::string shasum;
     std::string attestations;  // the uplink's URL, empty when it has none
+    std::vector<std::pair<std::string, std::string>> signatures;  // keyid, sig
+    std::string published;                                        // time[version]
 };
 [[nodiscard]] std::optional<UpstreamDist> upstream_dist(std::string_view raw,
                                                         const std::string& version);
 
 // The version a dist-tag names in the uplink's document ("" when none).
 [[nodiscard]] std::string upstream_tag(std::string_view raw, const std::string& tag);
-
-// depot's URL of a version's attestations.
-[[nodiscard]] std::string attestations_url(const std::string& public_url, const std::string& name,
-                                           const std::string& version);
 
 }  // namespace depot::render

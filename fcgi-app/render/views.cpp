@@ -171,6 +171,14 @@ std::string Views::package_page(const PackagePage& page) {
         item.set("date", v.date.substr(0, 10));
         set_if(item, "deprecated", v.deprecated);
         item.set("shown", v.shown ? mu::data::type::bool_true : mu::data::type::bool_false);
+        set_if(item, "signed_by", v.signed_by);
+        set_if(item, "publisher", v.publisher);
+        if (v.provenance) item.set("provenance", mu::data::type::bool_true);
+        set_if(item, "source_repo", v.source_repo);
+        set_if(item, "commit", v.commit.substr(0, 12));
+        set_if(item, "commit_full", v.commit);
+        set_if(item, "workflow", v.workflow);
+        set_if(item, "build_url", v.build_url);
         versions.push_back(item);
     }
     d.set("versions", versions);

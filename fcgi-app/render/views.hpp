@@ -29,6 +29,12 @@ struct HomePage {
 struct VersionItem {
     std::string version, date, deprecated;
     bool shown = false;
+    // Supply chain (issue 13): the registry key that signed it, who or what
+    // published it, and its provenance's source, commit, workflow and run.
+    std::string signed_by, publisher;
+    bool trusted_publisher = false;
+    std::string source_repo, commit, workflow, build_url;
+    bool provenance = false;
 };
 
 struct TagItem {

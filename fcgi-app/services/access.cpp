@@ -6,7 +6,7 @@ namespace depot::services {
 
 Reader reader_of(const std::optional<Principal>& who) {
     if (!who) return {};
-    if (who->token_kind == "project") return {0, who->package_id};
+    if (who->one_package()) return {0, who->package_id};
     return {who->user_id, 0};
 }
 

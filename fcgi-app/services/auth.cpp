@@ -34,7 +34,8 @@ bool address_allowed(std::string_view cidrs, std::string_view addr) {
 Principal from_token(storage::Db& db, std::string_view secret, std::string_view remote_addr) {
     storage::TokenRepo tokens{db};
     const auto row = tokens.find_active(token_hash(secret));
-    if (!row || (row->kind != "user" && row->kind != "project" && row->kind != "session")) {
+    if (!row || (row->kind != "user" && row->kind != "project" && row->kind != "session" &&
+                 row->kind != "oidc")) {
         throw unauthorized("this token is not valid (revoked, expired or unknown); log in again",
                            "Bearer");
     }
@@ -52,7 +53,7 @@ Principal from_token(storage::Db& db, std::string_view secret, std::string_view 
     }
     Principal p;
     p.user_id = row->user_id;
-    p.name = row->user_name;
+    p.name = row->kind == "oidc" ? row->name : row->user_name;  // "github:owner/repo"
     p.email = row->user_email;
     p.token_id = row->id;
     p.token_kind = row->kind;

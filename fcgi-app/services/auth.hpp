@@ -36,6 +36,12 @@ struct Principal {
     bool otp_ok = false;
     storage::TokenLimits limits;  // a granular token's packages, permission, 2FA bypass
 
+    // A token bound to one package: a project token (SPEC §3) or the token
+    // an OIDC exchange minted (issue 13, no account behind it).
+    [[nodiscard]] bool one_package() const {
+        return token_kind == "project" || token_kind == "oidc";
+    }
+
     // Which credential asked, for the rule that a used code serves only it again.
     [[nodiscard]] std::string credential() const {
         return token_id ? "t" + std::to_string(token_id) : "b";

@@ -31,7 +31,7 @@ namespace {
 
 // Bump whenever render/packument.cpp writes other text: at start, files built
 // by another format are dropped (as after a public_url change).
-constexpr const char* kFormat = "depot-documents 1";
+constexpr const char* kFormat = "depot-documents 2";  // 2: dist.signatures, attestations
 
 constexpr const char* kFull = "full.json";
 constexpr const char* kAbbreviated = "abbrev.corgi";

@@ -81,7 +81,7 @@ void star(storage::Db& db, const Config& config, const Principal& who,
     PackageWrite w{db, config, who, name};
     w.require_readable();
     require_write(who);
-    if (who.token_kind == "project") throw forbidden("a project token cannot star packages");
+    if (who.one_package()) throw forbidden("a project token cannot star packages");
     if (who.name.empty()) throw forbidden("only npm users can star packages");
 
     if (!users.IsObject()) throw bad_request("users must be an object");
@@ -298,7 +298,7 @@ void confirm_tarball_removed(storage::Db& db, storage::TarballStore& store, cons
     }
     require_write(who);
     require_covers(who, name.str());
-    if (who.token_kind == "project") throw forbidden("a project token cannot unpublish");
+    if (who.one_package()) throw forbidden("a project token cannot unpublish");
 
     const auto v = storage::VersionRepo{db}.find(pkg->id, version);
     if (!v) throw not_found("version " + version + " of \"" + name.str() + "\" does not exist");

@@ -42,7 +42,7 @@ Minted create_project(storage::Db& db, const Config& config, const Principal& wh
                       const model::PackageName& name) {
     require_write(who);
     require_covers(who, name.str());
-    if (who.token_kind == "project")
+    if (who.one_package())
         throw forbidden("a project token cannot create projects; use a user token");
     refuse_shadowing(config, db, name);  // issue 11: an uplink's name is not taken here
     const Documents docs{config};

@@ -11,7 +11,9 @@
 #include "services/manifest_rules.hpp"
 #include "services/readme.hpp"
 #include "services/scopes.hpp"
+#include "services/signing.hpp"
 #include "services/tarball_contents.hpp"
+#include "services/trusted_publishing.hpp"
 #include "services/uplinks.hpp"
 #include "storage/db.hpp"
 #include "storage/package_repo.hpp"
@@ -90,6 +92,7 @@ storage::PackageRow lock_or_create(storage::Db& db, const Config& config, const 
     storage::PackageRepo packages{db};
     created = false;
     if (auto p = packages.find(in.name.str(), true)) return *p;
+    if (who.one_package()) throw forbidden("this token cannot make packages");
     // A new name in a scope needs membership of the scope (review M6).
     if (in.name.scoped()) require_scope_member(db, who, in.name);
     // As on npm's registry: scoped packages are restricted unless published
@@ -135,28 +138,42 @@ PublishOutcome record(storage::Db& db, const storage::TarballStore* store, const
                            (packages.is_owner(pkg.id, who.user_id) ? " (" + s->id + ")" : "") +
                            ": approve or reject it with npm stage");
         }
-        if ((who.limits.granular || who.token_kind == "project") && staged.requires_staging(pkg.id))
+        if ((who.limits.granular || who.one_package()) && staged.requires_staging(pkg.id))
             throw forbidden("\"" + in.name.str() +
                             "\" takes publishes from tokens only as staged versions: npm stage "
                             "publish, then an owner approves");
     }
+    // Trusted publishing (issue 13): the token's trust config must stand and
+    // allow publishing; the version says who published it.
+    TrustedPublisher trusted;
+    if (who.token_kind == "oidc") trusted = require_trusted(db, who, pkg.id, kCreatePackage);
     // npm access set mfa=publish|automation: a code to publish, whatever the
-    // account's own 2FA mode; automation tokens (bypass_2fa) only when allowed.
-    if (!created) {
+    // account's own 2FA mode; automation tokens (bypass_2fa) only when allowed;
+    // trusted publishing always (the CI identity is the second factor).
+    if (!created && who.token_kind != "oidc") {
         const auto mfa = packages.mfa_policy(pkg.id);
         const bool automation = who.limits.granular && who.limits.bypass_2fa;
         if (mfa.publish_requires_tfa && !(automation && mfa.automation_token_overrides_tfa)) {
+            const auto how =
+                "publish interactively with a one-time password, or from CI with "
+                "trusted publishing (npm trust)";
+            if (automation)
+                throw forbidden("\"" + in.name.str() +
+                                "\" requires two-factor authentication and disallows tokens "
+                                "that bypass it: " +
+                                how);
             if (who.tfa_mode.empty())
                 throw forbidden("\"" + in.name.str() +
                                 "\" requires two-factor authentication to publish: enable it "
-                                "with npm profile enable-2fa");
+                                "with npm profile enable-2fa and " +
+                                how);
             if (!who.otp_ok) throw otp_required(who.otp_given);
         }
     }
-    if (who.token_kind == "project" && who.package_id != pkg.id) {
+    if (who.one_package() && who.package_id != pkg.id) {
         throw forbidden("this project token belongs to another package");
     }
-    if (!created && !packages.is_owner(pkg.id, who.user_id)) {
+    if (!created && who.token_kind != "oidc" && !packages.is_owner(pkg.id, who.user_id)) {
         throw forbidden("You do not have permission to publish \"" + in.name.str() +
                         "\": you are not one of its owners");
     }
@@ -186,8 +203,12 @@ PublishOutcome record(storage::Db& db, const storage::TarballStore* store, const
     nv.readme = in.readme;
     nv.readme_html = in.readme_html;
     nv.tarball_url = in.tarball_url;
+    nv.trusted_publisher = trusted.type;
+    nv.oidc_config_id = trusted.config_id;
     const auto version_id = versions.insert(nv);
     if (!version_id) throw conflict("version " + in.version + " was published concurrently");
+    Signing{config, db}.sign_version(*version_id, in.name.str(), in.version, in.integrity);
+    if (in.provenance) save_provenance(db, *version_id, *in.provenance);
 
     storage::TagRepo tags{db};
     if (!in.tag.empty()) tags.save(pkg.id, in.tag, *version_id);

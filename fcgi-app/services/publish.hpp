@@ -5,12 +5,14 @@
 // no tarball file (SPEC §5).
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 
 #include "model/package_name.hpp"
 #include "services/auth.hpp"
+#include "services/provenance.hpp"
 
 namespace depot {
 struct Config;
@@ -40,10 +42,11 @@ struct PublishInput {
     std::string description;
     std::string keywords;  // space-joined
     std::string readme;
-    std::string readme_html;         // filled by publish(): rendered under a CPU budget
-    std::string tarball_url;         // a version registered by link: where the bytes stay
-    std::uint64_t tarball_size = 0;  // of those bytes
-    bool approving_stage = false;    // an owner approves it (npm stage approve)
+    std::string readme_html;               // filled by publish(): rendered under a CPU budget
+    std::string tarball_url;               // a version registered by link: where the bytes stay
+    std::uint64_t tarball_size = 0;        // of those bytes
+    bool approving_stage = false;          // an owner approves it (npm stage approve)
+    std::optional<Provenance> provenance;  // a checked Sigstore bundle (issue 13)
 };
 
 enum class PublishOutcome { Created, AlreadyPublished };

@@ -39,7 +39,7 @@ std::size_t owner_count(const std::vector<storage::ScopeMemberRow>& members) {
 std::string actor_role(storage::Db& db, const Principal* actor, std::string_view scope) {
     if (!actor) return "owner";
     require_write(*actor);
-    if (actor->token_kind == "project" || actor->limits.granular)
+    if (actor->one_package() || actor->limits.granular)
         throw forbidden("this token cannot manage scope members; use your own login");
     require_strict_otp(*actor);
     const auto role = storage::ScopeRepo{db}.role_of(scope, actor->user_id);
@@ -125,7 +125,7 @@ std::vector<storage::ScopeMemberRow> list_scope_members(storage::Db& db, const P
     if (!ensure_scope(db, scope))
         throw not_found("there is no scope " + at(scope) + " on this registry");
     storage::ScopeRepo scopes{db};
-    if (actor && (actor->token_kind == "project" || !scopes.role_of(scope, actor->user_id))) {
+    if (actor && (actor->one_package() || !scopes.role_of(scope, actor->user_id))) {
         throw forbidden("only members of " + at(scope) + " see its members");
     }
     return scopes.list_members(scope);

@@ -8,25 +8,13 @@
 #include "error.hpp"
 #include "services/access.hpp"
 #include "services/auth.hpp"
+#include "services/trusted_publishing.hpp"
 #include "storage/db.hpp"
 #include "storage/package_repo.hpp"
 #include "storage/tarball_store.hpp"
 #include "storage/version_repo.hpp"
 
 namespace depot::services {
-namespace {
-
-std::string new_uuid() {
-    auto b = crypto::random_bytes(16);
-    b[6] = static_cast<char>((b[6] & 0x0f) | 0x40);  // version 4
-    b[8] = static_cast<char>((b[8] & 0x3f) | 0x80);  // RFC 4122 variant
-    const auto h = crypto::to_hex(b);
-    return h.substr(0, 8) + "-" + h.substr(8, 4) + "-" + h.substr(12, 4) + "-" + h.substr(16, 4) +
-           "-" + h.substr(20);
-}
-
-}  // namespace
-
 std::string stage_version(storage::Db& db, storage::TarballStore& store, const Config& config,
                           Gates& gates, const Principal& who, const PublishInput& in,
                           std::string_view body) {
@@ -38,13 +26,14 @@ std::string stage_version(storage::Db& db, storage::TarballStore& store, const C
     if (pkg) {
         if (!can_read(db, who, pkg->id, pkg->access))
             throw not_found("package \"" + in.name.str() + "\" not found");
-        if (who.token_kind == "project" ? who.package_id != pkg->id
-                                        : !storage::PackageRepo{db}.is_owner(pkg->id, who.user_id))
+        if (who.one_package() ? who.package_id != pkg->id
+                              : !storage::PackageRepo{db}.is_owner(pkg->id, who.user_id))
             throw forbidden("You do not have permission to stage \"" + in.name.str() + "\"");
+        if (who.token_kind == "oidc") (void)require_trusted(db, who, pkg->id, kCreateStagedPackage);
         if (storage::VersionRepo{db}.find(pkg->id, in.version))
             throw conflict("version " + in.version + " of \"" + in.name.str() +
                            "\" exists (or was unpublished); it cannot be staged");
-    } else if (who.token_kind == "project") {
+    } else if (who.one_package()) {
         throw forbidden("a project token cannot make packages");
     }
     check_publish_input(config, gates, in);
@@ -52,7 +41,7 @@ std::string stage_version(storage::Db& db, storage::TarballStore& store, const C
     if (!pkg) pkg = create_for_stage(db, config, who, in);
 
     storage::StagedRow row;
-    row.id = new_uuid();
+    row.id = crypto::random_uuid();
     row.package_id = pkg->id;
     row.version = in.version;
     row.tag = in.tag;
@@ -60,9 +49,10 @@ std::string stage_version(storage::Db& db, storage::TarballStore& store, const C
     row.body_key = "_staged/" + row.id + ".json";
     row.actor_user_id = who.user_id;
     row.actor_name = who.name;
-    row.actor_type = who.token_kind == "project" ? "project token"
-                     : who.limits.granular       ? "granular token"
-                                                 : "user";
+    row.actor_type = who.token_kind == "oidc"      ? "trusted publisher"
+                     : who.token_kind == "project" ? "project token"
+                     : who.limits.granular         ? "granular token"
+                                                   : "user";
     (void)store.put(row.body_key, body);
     if (!storage::StagedRepo{db}.insert(row)) {
         (void)store.remove(row.body_key);
@@ -73,7 +63,7 @@ std::string stage_version(storage::Db& db, storage::TarballStore& store, const C
 
 storage::StagedRow staged_for(storage::Db& db, const Principal& who, std::string_view id) {
     const auto row = storage::StagedRepo{db}.find(id);
-    if (!row || who.token_kind == "project" ||
+    if (!row || who.one_package() ||
         !storage::PackageRepo{db}.is_owner(row->package_id, who.user_id) ||
         !who.limits.covers(row->package_name))
         throw not_found("no staged version " + std::string{id});

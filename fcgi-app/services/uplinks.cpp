@@ -26,6 +26,7 @@
 #include "services/gates.hpp"
 #include "services/metrics.hpp"
 #include "services/uplink_client.hpp"
+#include "services/uplink_signatures.hpp"
 #include "storage/db.hpp"
 #include "storage/doc_file.hpp"
 #include "storage/io_error.hpp"
@@ -239,7 +240,7 @@ Uplinks::Document Uplinks::fetch(const model::PackageName& name, const Uplink& u
     if (row && row->fresh) {
         Metrics::count(metrics_.block().uplink_hits);
         if (row->status == "missing") throw not_found("package \"" + name.str() + "\" not found");
-        return {put_up(name.str(), kind), false};
+        return {put_up(name.str(), uplink, kind), false};
     }
     const bool cached = row && row->status == "ok";
     const auto serve_stale = [&](const std::string& why) -> Document {
@@ -254,9 +255,10 @@ Uplinks::Document Uplinks::fetch(const model::PackageName& name, const Uplink& u
         if (!exists(stale)) {  // dropped (public_url changed): build it again from the raw copy
             const auto raw = read_file(raw_path);
             const auto text = raw ? http::inflate(*raw, config_.max_document_bytes) : std::nullopt;
-            const auto docs =
-                text ? render::upstream_documents(*text, name.str(), config_.public_url)
-                     : std::nullopt;
+            const auto docs = text ? render::upstream_documents(
+                                         *text, name.str(), config_.public_url,
+                                         UplinkSignatures{config_, db_, uplink}.signer(name.str()))
+                                   : std::nullopt;
             if (!docs) throw bad_gateway("the uplink " + uplink.name + " failed: " + why);
             TempFile full{root_, docs->full, true};
             TempFile abbrev{root_, docs->abbreviated, true};
@@ -282,7 +284,7 @@ Uplinks::Document Uplinks::fetch(const model::PackageName& name, const Uplink& u
         repo.confirm(name.str(), config_.uplink_maxage);
         repo.record_success(uplink.name);
         Metrics::count(metrics_.block().uplink_revalidations);
-        return {put_up(name.str(), kind), false};
+        return {put_up(name.str(), uplink, kind), false};
     }
     if (res.status == 404 || res.status == 410) {
         repo.record_success(uplink.name);
@@ -312,8 +314,19 @@ Uplinks::Document Uplinks::fetch(const model::PackageName& name, const Uplink& u
         return serve_stale(res.error.empty() ? "it answered HTTP " + std::to_string(res.status)
                                              : res.error);
     }
-    const auto docs = render::upstream_documents(res.body, name.str(), config_.public_url);
+    std::optional<UplinkSignatures> policy;
+    try {
+        policy.emplace(config_, db_, uplink);
+    } catch (const HttpError& e) {  // the uplink's keys could not be had
+        return serve_stale(e.what());
+    }
+    const auto docs = render::upstream_documents(res.body, name.str(), config_.public_url,
+                                                 policy->signer(name.str()));
     if (!docs) return serve_stale("its answer is not the document of \"" + name.str() + "\"");
+    if (docs->refused > 0)
+        log::warn("uplink " + uplink.name + ": " + name.str() + ": " +
+                  std::to_string(docs->refused) +
+                  " versions left out: their signatures do not verify with the uplink's keys");
     repo.record_success(uplink.name);
     Metrics::count(cached ? metrics_.block().uplink_revalidations : metrics_.block().uplink_misses);
 
@@ -363,7 +376,7 @@ Uplinks::Document Uplinks::fetch(const model::PackageName& name, const Uplink& u
 
 // Under the name's lock, for a fresh row: its files in public/, moved back
 // from stale/ (a 304) or built from the raw copy (a dropped tree).
-std::string Uplinks::put_up(const std::string& name, const char* kind) {
+std::string Uplinks::put_up(const std::string& name, const Uplink& uplink, const char* kind) {
     const auto rel = "public/" + name + "/" + kind;
     const auto pub = root_ + "/public/" + name + "/";
     const auto stale = root_ + "/stale/" + name + "/";
@@ -379,7 +392,9 @@ std::string Uplinks::put_up(const std::string& name, const char* kind) {
         const auto raw = read_file(root_ + "/upstream/" + name + "/" + kRaw);
         const auto text = raw ? http::inflate(*raw, config_.max_document_bytes) : std::nullopt;
         const auto docs =
-            text ? render::upstream_documents(*text, name, config_.public_url) : std::nullopt;
+            text ? render::upstream_documents(*text, name, config_.public_url,
+                                              UplinkSignatures{config_, db_, uplink}.signer(name))
+                 : std::nullopt;
         if (!docs) throw bad_gateway("the cached document of \"" + name + "\" is unreadable");
         TempFile full{root_, docs->full, true};
         TempFile abbrev{root_, docs->abbreviated, true};
@@ -456,7 +471,13 @@ std::string Uplinks::tarball(const model::PackageName& name, const Uplink& uplin
     const auto find_dist = [&]() -> std::optional<render::UpstreamDist> {
         const auto raw = read_file(root_ + "/upstream/" + name.str() + "/" + kRaw);
         const auto text = raw ? http::inflate(*raw, config_.max_document_bytes) : std::nullopt;
-        return text ? render::upstream_dist(*text, version) : std::nullopt;
+        auto d = text ? render::upstream_dist(*text, version) : std::nullopt;
+        // A version the signatures policy refuses is not served, bytes neither.
+        if (d && !UplinkSignatures{config_, db_, uplink}.allows(name.str(), version, d->integrity,
+                                                                d->published, d->signatures))
+            throw not_found("no tarball " + file + " for " + name.str() +
+                            ": its signature does not verify with the uplink's keys");
+        return d;
     };
     auto dist = find_dist();
     if (!dist) {

@@ -83,7 +83,8 @@ class Uplinks {
     void purge(const std::string& name);
 
   private:
-    [[nodiscard]] std::string put_up(const std::string& name, const char* kind);
+    [[nodiscard]] std::string put_up(const std::string& name, const Uplink& uplink,
+                                     const char* kind);
     [[nodiscard]] Document fetch(const model::PackageName& name, const Uplink& uplink,
                                  const char* kind);
     void move_to_stale(const std::string& name) const;

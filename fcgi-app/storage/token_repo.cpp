@@ -10,14 +10,14 @@ constexpr const char* kInsert =
     "INSERT INTO tokens (kind, token_hash, key_id, token_prefix, name, user_id, package_id, "
     "readonly,"
     " cidr_whitelist, expires_at, granular, description, packages, scopes, permission,"
-    " bypass_2fa) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?,"
-    " IF(? = 0, NULL, NOW(3) + INTERVAL ? SECOND), ?, ?, ?, ?, ?, ?)";
+    " bypass_2fa, trust_config_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?,"
+    " IF(? = 0, NULL, NOW(3) + INTERVAL ? SECOND), ?, ?, ?, ?, ?, ?, ?)";
 constexpr const char* kFindActive =
     "SELECT t.id, t.kind, t.key_id, t.token_prefix, t.name, t.user_id, t.package_id, t.readonly,"
     " t.cidr_whitelist, t.created_at, t.last_used_at, t.expires_at, u.name, u.email,"
     " GREATEST(1, TIMESTAMPDIFF(SECOND, NOW(3), t.expires_at)),"
-    " t.granular, t.description, t.packages, t.scopes, t.permission, t.bypass_2fa"
-    " FROM tokens t LEFT JOIN users u ON u.id = t.user_id"
+    " t.granular, t.description, t.packages, t.scopes, t.permission, t.bypass_2fa,"
+    " t.trust_config_id FROM tokens t LEFT JOIN users u ON u.id = t.user_id"
     " WHERE t.token_hash = ? AND t.revoked_at IS NULL"
     " AND (t.expires_at IS NULL OR t.expires_at > NOW(3))";
 constexpr const char* kTouch =
@@ -33,8 +33,8 @@ constexpr const char* kList =
     "SELECT t.id, t.kind, t.key_id, t.token_prefix, t.name, t.user_id, t.package_id, t.readonly,"
     " t.cidr_whitelist, t.created_at, t.last_used_at, t.expires_at, u.name, u.email,"
     " GREATEST(1, TIMESTAMPDIFF(SECOND, NOW(3), t.expires_at)),"
-    " t.granular, t.description, t.packages, t.scopes, t.permission, t.bypass_2fa"
-    " FROM tokens t LEFT JOIN users u ON u.id = t.user_id"
+    " t.granular, t.description, t.packages, t.scopes, t.permission, t.bypass_2fa,"
+    " t.trust_config_id FROM tokens t LEFT JOIN users u ON u.id = t.user_id"
     " WHERE t.user_id = ? AND t.kind = ? AND t.revoked_at IS NULL"
     " AND (t.expires_at IS NULL OR t.expires_at > NOW(3)) ORDER BY t.id";
 
@@ -61,6 +61,7 @@ TokenRow read_row(sql::ResultSet& rs) {
     t.limits.scopes = str(rs, 19);
     t.limits.permission = str(rs, 20);
     t.limits.bypass_2fa = rs.getBoolean(21);
+    t.limits.trust_config_id = str(rs, 22);
     return t;
 }
 
@@ -85,6 +86,7 @@ std::uint64_t TokenRepo::insert(const NewToken& t) {
     set_nullable(*st, 15, t.limits.scopes);
     set_nullable(*st, 16, t.limits.permission);
     st->setBoolean(17, t.limits.bypass_2fa);
+    set_nullable(*st, 18, t.limits.trust_config_id);
     st->executeUpdate();
     return last_insert_id(db_.conn());
 }

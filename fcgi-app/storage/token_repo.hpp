@@ -20,6 +20,7 @@ struct TokenLimits {
     std::string scopes;      // space-separated "@scope"
     std::string permission;  // read-only, read-write, no-access
     bool bypass_2fa = false;
+    std::string trust_config_id;  // an OIDC exchange's token (issue 13): under that trust config
 
     // Whether the token may act on this package at all.
     [[nodiscard]] bool covers(std::string_view package_name) const;
@@ -27,7 +28,7 @@ struct TokenLimits {
 
 struct TokenRow {
     std::uint64_t id = 0;
-    std::string kind;  // user, project, reset, session
+    std::string kind;  // user, project, reset, session, oidc
     std::string key_id;
     std::string prefix;
     std::string name;

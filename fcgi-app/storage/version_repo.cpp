@@ -6,20 +6,28 @@
 namespace depot::storage {
 namespace {
 
+// The signature, the trusted publisher and the provenance (issue 13).
+#define SUPPLY_CHAIN_COLUMNS                                                         \
+    ", v.sig_keyid, v.sig, v.trusted_publisher, v.oidc_config_id, a.predicate_type," \
+    " a.source_repo, a.workflow, a.commit_sha, a.build_url"                          \
+    " FROM versions v LEFT JOIN users u ON u.id = v.published_by"                    \
+    " LEFT JOIN attestations a ON a.version_id = v.id "
+
 constexpr const char* kInsert =
     "INSERT INTO versions (package_id, version, manifest, shasum, integrity, size, tarball_key,"
-    " published_by, readme, tarball_url, readme_html) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    " published_by, readme, tarball_url, readme_html, trusted_publisher, oidc_config_id)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 constexpr const char* kColumns =
     "SELECT v.id, v.version, v.manifest, v.shasum, v.integrity, v.size, v.tarball_key, "
     "v.tarball_url,"
-    " v.published_at, v.deprecated, v.unpublished_at, u.name, u.email, v.readme, v.readme_html"
-    " FROM versions v LEFT JOIN users u ON u.id = v.published_by ";
+    " v.published_at, v.deprecated, v.unpublished_at, u.name, u.email, v.readme, "
+    "v.readme_html" SUPPLY_CHAIN_COLUMNS;
 // The same without the READMEs (up to 64 KiB each), for building documents.
 constexpr const char* kDocumentColumns =
     "SELECT v.id, v.version, v.manifest, v.shasum, v.integrity, v.size, v.tarball_key, "
     "v.tarball_url,"
-    " v.published_at, v.deprecated, v.unpublished_at, u.name, u.email, NULL, NULL"
-    " FROM versions v LEFT JOIN users u ON u.id = v.published_by ";
+    " v.published_at, v.deprecated, v.unpublished_at, u.name, u.email, NULL, "
+    "NULL" SUPPLY_CHAIN_COLUMNS;
 constexpr const char* kNewestSuffix =
     "WHERE v.package_id = ? AND v.unpublished_at IS NULL ORDER BY v.published_at DESC, v.id DESC"
     " LIMIT 1";
@@ -78,6 +86,15 @@ VersionRow read_version(sql::ResultSet& rs) {
     v.publisher_email = str(rs, 13);
     v.readme = str(rs, 14);
     v.readme_html = str(rs, 15);
+    v.sig_keyid = str(rs, 16);
+    v.sig = str(rs, 17);
+    v.trusted_publisher = str(rs, 18);
+    v.oidc_config_id = str(rs, 19);
+    v.provenance.predicate_type = str(rs, 20);
+    v.provenance.source_repo = str(rs, 21);
+    v.provenance.workflow = str(rs, 22);
+    v.provenance.commit = str(rs, 23);
+    v.provenance.build_url = str(rs, 24);
     return v;
 }
 
@@ -102,7 +119,8 @@ std::optional<std::uint64_t> VersionRepo::insert(const NewVersion& v) {
     } else {
         st->setString(11, v.readme_html);
     }
-
+    set_nullable(*st, 12, v.trusted_publisher);
+    set_nullable(*st, 13, v.oidc_config_id);
     if (!insert_unique(*st)) return std::nullopt;
     return last_insert_id(db_.conn());
 }

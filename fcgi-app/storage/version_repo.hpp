@@ -14,6 +14,15 @@ namespace depot::storage {
 
 class Db;
 
+// What the package page shows of a version's SLSA provenance (issue 13).
+struct ProvenanceSummary {
+    std::string predicate_type;  // empty: no attestations
+    std::string source_repo;
+    std::string workflow;
+    std::string commit;
+    std::string build_url;
+};
+
 struct VersionRow {
     std::uint64_t id = 0;
     std::string version;
@@ -30,6 +39,11 @@ struct VersionRow {
     std::string publisher_email;
     std::string readme;
     std::string readme_html;  // rendered at publish; empty for rows from before that
+    std::string sig_keyid;    // the registry's signature (issue 13); empty: unsigned
+    std::string sig;
+    std::string trusted_publisher;  // github, gitlab…: published by OIDC exchange
+    std::string oidc_config_id;
+    ProvenanceSummary provenance;
 };
 
 struct NewVersion {
@@ -44,6 +58,8 @@ struct NewVersion {
     std::string readme;
     std::string readme_html;
     std::string tarball_url;  // versions registered by link
+    std::string trusted_publisher;
+    std::string oidc_config_id;
 };
 
 class VersionRepo {

@@ -132,7 +132,11 @@ describe('uplinks: one registry for everything', () => {
     assert.equal(full.versions['1.0.0'].deprecated, 'use up-lib');
     assert.equal(full.versions['1.0.0'].dist.integrity, upstream.versions['1.0.0'].dist.integrity);
     assert.equal(full.versions['1.0.0'].dist.tarball, `${stack.url}/up-old/-/up-old-1.0.0.tgz`);
-    const strip = (doc) => JSON.parse(JSON.stringify(doc, (k, v) => (k === 'tarball' ? undefined : v)));
+    // Signatures are depot's (issue 13: the upstream depot's verified first).
+    const keyid = JSON.parse((await stack.curl('/-/npm/v1/keys')).body).keys[0].keyid;
+    assert.equal(full.versions['1.0.0'].dist.signatures[0].keyid, keyid);
+    assert.notEqual(upstream.versions['1.0.0'].dist.signatures[0].keyid, keyid);
+    const strip = (doc) => JSON.parse(JSON.stringify(doc, (k, v) => (k === 'tarball' || k === 'signatures' ? undefined : v)));
     assert.deepEqual(strip(full), strip(upstream), 'nothing else changed');
 
     const fakeDoc = JSON.parse((await get('/fake-a')).body);

@@ -3,7 +3,7 @@
 // (so a test can prove a name never left depot), and fails or stalls on
 // command.
 
-import { createHash } from 'node:crypto';
+import { createHash, sign as signData } from 'node:crypto';
 import http from 'node:http';
 
 import { integrity, sha1 } from './packages.mjs';
@@ -16,6 +16,7 @@ export async function fakeRegistry() {
   const stalled = [];
   let mode = 'ok';
   let url = '';
+  let signing = null;  // { keyid, privateKey, keys }: served at /-/npm/v1/keys, signs what is added
 
   const etagOf = (doc) => `"${createHash('sha256').update(JSON.stringify(doc)).digest('hex').slice(0, 32)}"`;
   const send = (res, status, body, headers = {}) => {
@@ -44,6 +45,7 @@ export async function fakeRegistry() {
         const a = attestations.get(p.slice('/-/npm/v1/attestations/'.length));
         return a ? send(res, 200, a) : send(res, 404, { error: 'not found' });
       }
+      if (p === '/-/npm/v1/keys') return signing ? send(res, 200, { keys: signing.keys }) : send(res, 404, { error: 'no keys' });
       if (p === '/-/v1/search') return send(res, 200, { objects: [], total: 0, time: new Date().toString() });
       const tgz = p.match(/^\/(.+)\/-\/([^/]+\.tgz)$/);
       if (tgz) {
@@ -76,7 +78,10 @@ export async function fakeRegistry() {
       if (m !== 'stall') for (const res of stalled.splice(0)) res.destroy();
     },
     // A version with a real tarball; tamper: serve other bytes than the integrity says.
-    add(manifest, tgz, { time, tamper = false, attestation = null, deprecated, delayMs = 0 } = {}) {
+    // Registry signatures as npm's registry makes them (issue 13): keys is
+    // the /-/npm/v1/keys list, privateKey signs as keyid.
+    signWith(s) { signing = s; },
+    add(manifest, tgz, { time, tamper = false, attestation = null, deprecated, delayMs = 0, badSignature = false } = {}) {
       const { name, version } = manifest;
       const bare = name.includes('/') ? name.split('/')[1] : name;
       const file = `${bare}-${version}.tgz`;
@@ -91,6 +96,11 @@ export async function fakeRegistry() {
         attestations.set(`${name}@${version}`, attestation);
         dist.attestations = { url: `${url}/-/npm/v1/attestations/${name}@${version}`,
           provenance: { predicateType: 'https://slsa.dev/provenance/v1' } };
+      }
+      if (signing) {
+        const sig = signData('sha256', Buffer.from(`${name}@${version}:${dist.integrity}`), signing.privateKey);
+        if (badSignature) sig[sig.length - 1] ^= 1;
+        dist.signatures = [{ keyid: signing.keyid, sig: sig.toString('base64') }];
       }
       pkg.doc.versions[version] = { ...manifest, _id: `${name}@${version}`, dist, ...(deprecated ? { deprecated } : {}) };
       pkg.doc['dist-tags'].latest = version;

@@ -414,13 +414,20 @@ BOOST_AUTO_TEST_CASE(a_body_without_attachments_is_400) {
     check_400(b, "no tarball attachment");
 }
 
-BOOST_AUTO_TEST_CASE(two_attachments_is_400) {
-    // npm publish --provenance adds a sigstore bundle (protocol §12.2).
+BOOST_AUTO_TEST_CASE(a_provenance_bundle_that_is_not_one_is_400) {
+    // npm publish --provenance adds a sigstore bundle (protocol §12.2);
+    // services/provenance checks it (the integration tests send real ones).
     Body b;
     b.set(b.attachments(), "proto-pkg-1.0.0.sigstore",
           R"({"content_type":"application/vnd.dev.sigstore.bundle+json;version=0.2",)"
           R"("data":"{}"})");
-    check_400(b, "exactly one tarball attachment");
+    check_400(b, "not a Sigstore bundle");
+}
+
+BOOST_AUTO_TEST_CASE(an_attachment_beside_the_tarball_that_is_no_bundle_is_400) {
+    Body b;
+    b.set(b.attachments(), "proto-pkg-1.0.0.txt", R"({"data":"x"})");
+    check_400(b, "unexpected attachment");
 }
 
 BOOST_AUTO_TEST_CASE(an_attachment_with_another_file_name_is_400) {

@@ -177,6 +177,32 @@ BOOST_AUTO_TEST_CASE(bad_uplink_lines_name_their_key) {
     expect_key_error(m + "uplink_maxage = -1\n", "uplink_maxage");
 }
 
+BOOST_AUTO_TEST_CASE(supply_chain_keys_are_read) {
+    const std::string m = kMinimal;
+    const Config c = parse_config(m + "uplink_a = https://a.example\n"
+                                      "uplink_a_signatures = trust\n"
+                                      "oidc_issuer_ghe = https://ghe.example/_services/token\n"
+                                      "oidc_issuer_ghe_jwks = /etc/depot/ghe-jwks.json\n"
+                                      "oidc_issuer_github_jwks = /etc/depot/gh.json\n",
+                                  {});
+    BOOST_TEST(c.find_uplink("a")->signatures == "trust");
+    BOOST_TEST(c.signing_kek.empty(), "no KEK: nothing signed");
+    // The two CI systems npm exchanges tokens from, unless overridden.
+    BOOST_TEST_REQUIRE(c.find_issuer("gitlab") != nullptr);
+    BOOST_TEST(c.find_issuer("gitlab")->issuer == "https://gitlab.com");
+    BOOST_TEST(c.find_issuer("github")->issuer == "https://token.actions.githubusercontent.com");
+    BOOST_TEST(c.find_issuer("github")->jwks == "/etc/depot/gh.json");
+    BOOST_TEST(c.find_issuer("ghe")->jwks == "/etc/depot/ghe-jwks.json");
+    BOOST_TEST(c.oidc_token_minutes == 15);
+    expect_key_error(m + "uplink_a = https://a.example\nuplink_a_signatures = maybe\n",
+                     "uplink_a_signatures");
+    expect_key_error(m + "oidc_issuer_x = https://x.example\n", "oidc_issuer_x");
+    expect_key_error(m + "oidc_issuer_x = http://x.example\n", "oidc_issuer_x");
+    expect_key_error(m + "oidc_token_minutes = 60\n", "oidc_token_minutes");
+    expect_key_error(m + "signing_kek_file = relative\n", "signing_kek_file");
+    expect_key_error(m + "signing_kek_file = /nonexistent/kek\n", "signing_kek_file");
+}
+
 BOOST_AUTO_TEST_CASE(globs_match_whole_names) {
     using depot::glob_matches;
     BOOST_TEST(glob_matches("*", "@scope/name"));

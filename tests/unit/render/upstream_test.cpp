@@ -93,4 +93,47 @@ BOOST_AUTO_TEST_CASE(dist_of_a_version_is_read_from_the_uplinks_document) {
     BOOST_TEST(depot::render::upstream_tag(kDoc, "latest") == "1.1.0");
 }
 
+// The uplink's signatures policy decides each version (issue 13): refused
+// versions go (their tags too), signed ones carry depot's signature only.
+BOOST_AUTO_TEST_CASE(the_signature_policy_refuses_or_re_signs_each_version) {
+    std::vector<std::string> asked;
+    const depot::render::SignVersion sign =
+        [&](const std::string& version, std::string_view integrity, std::string_view published,
+            const rapidjson::Value* sigs) {
+            asked.push_back(version + " " + std::string{integrity} + " " + std::string{published} +
+                            " " + (sigs ? "signed" : "unsigned"));
+            if (version == "1.1.0") return depot::render::VersionSignature{true, {}, {}};
+            return depot::render::VersionSignature{false, "depot-key", "depot-sig"};
+        };
+    const auto docs = depot::render::upstream_documents(kDoc, "left", kUrl, sign);
+    BOOST_TEST_REQUIRE(docs.has_value());
+    BOOST_TEST(
+        asked == (std::vector<std::string>{"1.0.0 sha512-AAA 2020-01-01T00:00:00.000Z signed",
+                                           "1.1.0 sha512-BBB  unsigned"}),
+        boost::test_tools::per_element());
+    BOOST_TEST(docs->versions == 1u);
+    BOOST_TEST(docs->refused == 1u);
+    for (const auto& text : {docs->full, docs->abbreviated}) {
+        const auto d = parse(text);
+        BOOST_TEST(!d["versions"].HasMember("1.1.0"));
+        BOOST_TEST(!d["dist-tags"].HasMember("latest"), "latest named the refused version");
+        const auto& sigs = d["versions"]["1.0.0"]["dist"]["signatures"];
+        BOOST_TEST_REQUIRE(sigs.Size() == 1u);
+        BOOST_TEST(sigs[0]["keyid"].GetString() == std::string{"depot-key"});
+        BOOST_TEST(sigs[0]["sig"].GetString() == std::string{"depot-sig"});
+    }
+    // Unsigned: no signatures at all (not the uplink's).
+    const depot::render::SignVersion none = [](const std::string&, std::string_view,
+                                               std::string_view, const rapidjson::Value*) {
+        return depot::render::VersionSignature{};
+    };
+    const auto plain = parse(depot::render::upstream_documents(kDoc, "left", kUrl, none)->full);
+    BOOST_TEST(!plain["versions"]["1.0.0"]["dist"].HasMember("signatures"));
+    const auto dist = depot::render::upstream_dist(kDoc, "1.0.0");
+    BOOST_TEST_REQUIRE(dist.has_value());
+    BOOST_TEST(dist->signatures.size() == 1u);
+    BOOST_TEST(dist->signatures[0].first == "k");
+    BOOST_TEST(dist->published == "2020-01-01T00:00:00.000Z");
+}
+
 BOOST_AUTO_TEST_SUITE_END()
