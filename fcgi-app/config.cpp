@@ -203,7 +203,7 @@ OidcIssuer& issuer_named(Config& c, std::string_view name) {
 void set_issuer_key(Config& c, const std::string& key, const std::string& v) {
     auto name = std::string_view{key}.substr(12);
     if (name.ends_with("_jwks")) {
-        if (!v.starts_with("https://") && !v.starts_with("http://") && !v.starts_with("/"))
+        if (!v.starts_with("https://") && !v.starts_with("/"))
             throw ConfigError(key, "must be an https URL or an absolute file path");
         issuer_named(c, name.substr(0, name.size() - 5)).jwks = v;
     } else if (name.ends_with("_ca")) {

@@ -315,6 +315,9 @@ int keys_command(depot::storage::Db& db, const depot::Config& config,
     if (sub == "retire" && (args.size() == 3 || (args.size() == 5 && args[3] == "--expires"))) {
         signing.retire(args[2], args.size() == 5 ? args[4] : "");
         std::cout << "retired " << args[2] << "\n";
+        // Proxied documents carry depot's signatures too: built again from
+        // their raw copies (and local ones from the rows) on their next read.
+        services::Documents{config}.drop_all();
         if (!storage::SigningRepo{db}.active())
             std::cout << "no key signs new versions now: depotctl keys create\n";
         const int n = signing.sign_all();

@@ -21,11 +21,7 @@ constexpr std::array<std::string_view, 12> kDropped{
 
 std::string_view sv(const Value& v) { return {v.GetString(), v.GetStringLength()}; }
 
-const Value* member(const Value& obj, std::string_view key) {
-    if (!obj.IsObject()) return nullptr;
-    const auto it = obj.FindMember(Value{rapidjson::StringRef(key.data(), key.size())});
-    return it == obj.MemberEnd() ? nullptr : &it->value;
-}
+using render::member;
 
 bool dropped(std::string_view key) {
     for (const auto k : kDropped) {
@@ -208,6 +204,7 @@ services::PublishInput parse_publish_body(const model::PackageName& url_name,
     if (!attachment.sigstore.empty()) {
         in.provenance = services::check_provenance(attachment.sigstore, url_name.str(), version,
                                                    crypto::to_hex(sha512));
+        services::check_repository(*in.provenance, in.manifest);
     }
     if (const auto* dist = member(manifest, "dist")) {
         const auto* shasum = member(*dist, "shasum");

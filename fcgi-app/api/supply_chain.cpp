@@ -23,7 +23,9 @@ http::Response show_keys(const http::Request&, Context& ctx) {
     const auto doc = services::Signing{ctx.config, ctx.db}.keys_document();
     if (!doc) throw not_found("this registry does not sign packages");
     auto r = http::json(200, *doc);
-    r.set("Cache-Control", "public, max-age=300");
+    // Short: after a rotation, clients must see the new key before they
+    // meet a version it signed.
+    r.set("Cache-Control", "public, max-age=60");
     return r;
 }
 

@@ -54,6 +54,12 @@ bool has_duplicate_keys(const rapidjson::Value& v) {  // NOLINT(misc-no-recursio
     return false;
 }
 
+const rapidjson::Value* member(const rapidjson::Value& obj, std::string_view key) {
+    if (!obj.IsObject()) return nullptr;
+    const auto it = obj.FindMember(rapidjson::Value{rapidjson::StringRef(key.data(), key.size())});
+    return it == obj.MemberEnd() ? nullptr : &it->value;
+}
+
 std::string_view string_member(const rapidjson::Value& obj, std::string_view key) {
     if (!obj.IsObject()) return {};
     const auto it = obj.FindMember(rapidjson::Value{rapidjson::StringRef(key.data(), key.size())});

@@ -101,6 +101,10 @@ inline constexpr int kMaxJsonDepth = 64;
 // that repeats a key means one thing to depot and another to npm.
 [[nodiscard]] bool has_duplicate_keys(const rapidjson::Value& v);
 
+// The member key of obj (the first, should it repeat), or nullptr when
+// absent or obj is not an object.
+[[nodiscard]] const rapidjson::Value* member(const rapidjson::Value& obj, std::string_view key);
+
 // The string member key of obj, or empty when absent or not a string.
 [[nodiscard]] std::string_view string_member(const rapidjson::Value& obj, std::string_view key);
 

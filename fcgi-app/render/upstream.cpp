@@ -14,14 +14,6 @@ std::string_view key_of(const rapidjson::Value::ConstMemberIterator& it) {
     return {it->name.GetString(), it->name.GetStringLength()};
 }
 
-const rapidjson::Value* member(const rapidjson::Value& v, std::string_view key) {
-    if (!v.IsObject()) return nullptr;
-    for (auto it = v.MemberBegin(); it != v.MemberEnd(); ++it) {
-        if (key_of(it) == key) return &it->value;
-    }
-    return nullptr;
-}
-
 // A version kept: its key is a version and its manifest says the same.
 bool keep_version(const rapidjson::Value::ConstMemberIterator& it) {
     const auto version = key_of(it);

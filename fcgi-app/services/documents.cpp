@@ -371,8 +371,14 @@ void Documents::expose_tarball(storage::Db& db, const std::string& package_name,
     }
 }
 
+// What the stored bytes depend on besides the rows: the format, the public
+// URL, whether depot signs, and each uplink's signatures policy (a change
+// drops them all; readers build them again, proxied ones from the raw copy).
 std::string Documents::stamp() const {
-    return std::string{kFormat} + "\n" + config_.public_url + "\n";
+    std::string s = std::string{kFormat} + "\n" + config_.public_url + "\n";
+    s += config_.signing_kek.empty() ? "unsigned\n" : "signed\n";
+    for (const auto& u : config_.uplinks) s += "uplink " + u.name + " " + u.signatures + "\n";
+    return s;
 }
 
 bool Documents::drop_if_stale() const {

@@ -15,6 +15,7 @@
 #include "storage/package_repo.hpp"
 #include "storage/tarball_store.hpp"
 #include "storage/token_repo.hpp"
+#include "storage/trust_repo.hpp"
 #include "storage/user_repo.hpp"
 #include "storage/version_repo.hpp"
 
@@ -23,11 +24,7 @@ namespace {
 
 using rapidjson::Value;
 
-const Value* member(const Value& obj, std::string_view key) {
-    if (!obj.IsObject()) return nullptr;
-    const auto it = obj.FindMember(Value{rapidjson::StringRef(key.data(), key.size())});
-    return it == obj.MemberEnd() ? nullptr : &it->value;
-}
+using render::member;
 
 std::string_view sv(const Value& v) { return {v.GetString(), v.GetStringLength()}; }
 
@@ -278,6 +275,7 @@ void update_with_rev(storage::Db& db, storage::TarballStore& store, const Config
     }
     if (keep.empty()) {
         packages.save_unpublished(w.pkg().id, true);
+        storage::TrustRepo{db}.forget_package(w.pkg().id);  // a fresh start (issue 13)
     } else {
         ensure_latest(db, w.pkg().id);
     }
@@ -321,6 +319,7 @@ void unpublish_package(storage::Db& db, storage::TarballStore& store, const Conf
     }
     storage::TagRepo{db}.remove_all(w.pkg().id);
     storage::PackageRepo{db}.save_unpublished(w.pkg().id, true);
+    storage::TrustRepo{db}.forget_package(w.pkg().id);  // a fresh start (issue 13)
     w.commit("unpublish", detail({{"versions", joined(removed)}, {"package", "all"}}));
     remove_files(store, keys);
 }

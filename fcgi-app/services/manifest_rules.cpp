@@ -19,11 +19,7 @@ constexpr std::array<const char*, 4> kAsIs{"peerDependencies", "os", "cpu", "lib
 
 std::string_view sv(const Value& v) { return {v.GetString(), v.GetStringLength()}; }
 
-const Value* member(const Value& obj, std::string_view key) {
-    if (!obj.IsObject()) return nullptr;
-    const auto it = obj.FindMember(Value{rapidjson::StringRef(key.data(), key.size())});
-    return it == obj.MemberEnd() ? nullptr : &it->value;
-}
+using render::member;
 
 Value str_value(std::string_view s, Alloc& a) {
     return Value{s.data(), static_cast<rapidjson::SizeType>(s.size()), a};

@@ -1,5 +1,7 @@
 #include "services/provenance.hpp"
 
+#include <algorithm>
+
 #include "crypto/crypto.hpp"
 #include "error.hpp"
 #include "render/json.hpp"
@@ -10,11 +12,7 @@ namespace {
 
 using rapidjson::Value;
 
-const Value* member(const Value& obj, std::string_view key) {
-    if (!obj.IsObject()) return nullptr;
-    const auto it = obj.FindMember(Value{rapidjson::StringRef(key.data(), key.size())});
-    return it == obj.MemberEnd() ? nullptr : &it->value;
-}
+using render::member;
 
 const Value* path(const Value& v, std::initializer_list<std::string_view> keys) {
     const Value* at = &v;
@@ -110,6 +108,47 @@ Provenance check_provenance(std::string_view bundle, std::string_view name,
     w.end_object().end_array().end_object();
     p.document = w.str();
     return p;
+}
+
+namespace {
+
+std::string normalized_repository(std::string_view url) {
+    std::string u{url};
+    for (auto& ch : u) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    if (u.starts_with("git+")) u = u.substr(4);
+    if (u.starts_with("github:")) u = "https://github.com/" + u.substr(7);
+    if (u.starts_with("gitlab:")) u = "https://gitlab.com/" + u.substr(7);
+    if (u.starts_with("git://") || u.starts_with("ssh://")) u = "https://" + u.substr(6);
+    if (u.starts_with("https://git@")) u = "https://" + u.substr(12);
+    if (u.find("://") == std::string::npos && std::count(u.begin(), u.end(), '/') == 1)
+        u = "https://github.com/" + u;  // npm's "owner/repo" shorthand
+    while (!u.empty() && u.back() == '/') u.pop_back();
+    if (u.ends_with(".git")) u.resize(u.size() - 4);
+    return u;
+}
+
+}  // namespace
+
+bool same_repository(std::string_view a, std::string_view b) {
+    const auto na = normalized_repository(a);
+    return !na.empty() && na == normalized_repository(b);
+}
+
+void check_repository(const Provenance& p, std::string_view manifest) {
+    if (p.source_repo.empty()) return;  // nothing the page would show
+    rapidjson::Document m;
+    std::string stated;
+    if (render::parse_json(m, manifest) && m.IsObject()) {
+        const auto it = m.FindMember("repository");
+        if (it != m.MemberEnd() && it->value.IsString()) {
+            stated = {it->value.GetString(), it->value.GetStringLength()};
+        } else if (it != m.MemberEnd() && it->value.IsObject()) {
+            stated = std::string{render::string_member(it->value, "url")};
+        }
+    }
+    if (!same_repository(stated, p.source_repo))
+        throw bad_request("package.json: \"repository.url\" is \"" + stated +
+                          "\", expected to match \"" + p.source_repo + "\" from the provenance");
 }
 
 void save_provenance(storage::Db& db, std::uint64_t version_id, const Provenance& p) {

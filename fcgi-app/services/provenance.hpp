@@ -38,6 +38,15 @@ inline constexpr std::size_t kMaxBundleBytes = 1 << 20;
                                           std::string_view version,
                                           std::string_view tarball_sha512_hex);
 
+// Whether two repository URLs name the same repository ("git+https://…/r.git",
+// "https://…/r", case aside). Empty never matches.
+[[nodiscard]] bool same_repository(std::string_view a, std::string_view b);
+
+// As npm's registry: the package.json's repository (a string, "owner/repo",
+// "github:owner/repo" or {url}) must be the repository the provenance
+// names; 400 otherwise. manifest: the version object, JSON.
+void check_repository(const Provenance& p, std::string_view manifest);
+
 // In a publish's transaction.
 void save_provenance(storage::Db& db, std::uint64_t version_id, const Provenance& p);
 

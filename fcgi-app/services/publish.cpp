@@ -43,11 +43,7 @@ std::string change_detail(const PublishInput& in) {
     return w.str();
 }
 
-const rapidjson::Value* member(const rapidjson::Value& obj, std::string_view key) {
-    if (!obj.IsObject()) return nullptr;
-    const auto it = obj.FindMember(rapidjson::Value{rapidjson::StringRef(key.data(), key.size())});
-    return it == obj.MemberEnd() ? nullptr : &it->value;
-}
+using render::member;
 
 bool has_install_script(const rapidjson::Value& manifest) {
     const auto* scripts = member(manifest, "scripts");
@@ -146,7 +142,14 @@ PublishOutcome record(storage::Db& db, const storage::TarballStore* store, const
     // Trusted publishing (issue 13): the token's trust config must stand and
     // allow publishing; the version says who published it.
     TrustedPublisher trusted;
-    if (who.token_kind == "oidc") trusted = require_trusted(db, who, pkg.id, kCreatePackage);
+    if (who.token_kind == "oidc") {
+        trusted = require_trusted(config, db, who, pkg.id, kCreatePackage);
+        // Provenance from CI must name the repository the package trusts.
+        if (in.provenance && !trusted.source_repo.empty() &&
+            !same_repository(in.provenance->source_repo, trusted.source_repo))
+            throw bad_request("the provenance names " + in.provenance->source_repo +
+                              ", not the trusted publisher's " + trusted.source_repo);
+    }
     // npm access set mfa=publish|automation: a code to publish, whatever the
     // account's own 2FA mode; automation tokens (bypass_2fa) only when allowed;
     // trusted publishing always (the CI identity is the second factor).

@@ -29,7 +29,8 @@ std::string stage_version(storage::Db& db, storage::TarballStore& store, const C
         if (who.one_package() ? who.package_id != pkg->id
                               : !storage::PackageRepo{db}.is_owner(pkg->id, who.user_id))
             throw forbidden("You do not have permission to stage \"" + in.name.str() + "\"");
-        if (who.token_kind == "oidc") (void)require_trusted(db, who, pkg->id, kCreateStagedPackage);
+        if (who.token_kind == "oidc")
+            (void)require_trusted(config, db, who, pkg->id, kCreateStagedPackage);
         if (storage::VersionRepo{db}.find(pkg->id, in.version))
             throw conflict("version " + in.version + " of \"" + in.name.str() +
                            "\" exists (or was unpublished); it cannot be staged");

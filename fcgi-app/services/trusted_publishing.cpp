@@ -6,6 +6,7 @@
 #include "crypto/crypto.hpp"
 #include "error.hpp"
 #include "render/json.hpp"
+#include "services/access.hpp"
 #include "services/oidc.hpp"
 #include "services/tokens.hpp"
 #include "storage/db.hpp"
@@ -56,7 +57,7 @@ storage::PackageRow owned(storage::Db& db, const Principal& who, const model::Pa
         throw forbidden("trust configs are for the package's owners, with their own token");
     require_covers(who, name.str());
     const auto pkg = storage::PackageRepo{db}.find(name.str());
-    if (!pkg || !pkg->unpublished.empty())
+    if (!pkg || !pkg->unpublished.empty() || !can_read(db, who, pkg->id, pkg->access))
         throw not_found("package \"" + name.str() + "\" not found");
     if (!storage::PackageRepo{db}.is_owner(pkg->id, who.user_id))
         throw forbidden("only an owner of \"" + name.str() + "\" may change who publishes it");
@@ -118,15 +119,21 @@ std::string checked_claims(const Config& config, const std::string& type, const 
         w.field("file", text(*ci, "file")).end_object();
         environment();
     } else {
-        // Another issuer from the config: its claims, each a string to match exactly.
+        // Another issuer from the config: its claims, each a string to match
+        // exactly, and at least one that names who (sub…), not only where.
         if (claims.MemberCount() == 0 || claims.MemberCount() > 16)
             throw bad_request("claims must name 1 to 16 claims to match");
+        bool identity = false;
         for (auto it = claims.MemberBegin(); it != claims.MemberEnd(); ++it) {
             const std::string_view key{it->name.GetString(), it->name.GetStringLength()};
-            if (!plain(key, "") || !it->value.IsString() || it->value.GetStringLength() > 512)
-                throw bad_request("each claim must be a string to match exactly");
+            if (!plain(key, "") || !it->value.IsString() || it->value.GetStringLength() == 0 ||
+                it->value.GetStringLength() > 512)
+                throw bad_request("each claim must be a non-empty string to match exactly");
+            identity = identity || key != "environment";
             w.key(key).value(it->value);
         }
+        if (!identity)
+            throw bad_request("claims must name the identity (sub…), not only the environment");
     }
     (void)config;
     w.end_object();
@@ -137,7 +144,7 @@ std::string checked_claims(const Config& config, const std::string& type, const 
 std::string_view before_at(std::string_view ref) { return ref.substr(0, ref.find('@')); }
 
 // Whether the verified claims are the identity the config names.
-bool claims_match(const storage::TrustRow& t, const Value& jwt) {
+bool claims_match(const Config& config, const storage::TrustRow& t, const Value& jwt) {
     rapidjson::Document want;
     if (!render::parse_json(want, t.claims) || !want.IsObject()) return false;
     if (const auto env = text(want, "environment"); !env.empty() && text(jwt, "environment") != env)
@@ -152,14 +159,21 @@ bool claims_match(const storage::TrustRow& t, const Value& jwt) {
     if (t.type == "gitlab") {
         const auto project = text(want, "project_path");
         const auto* ci = object_member(want, "ci_config_ref_uri");
-        const auto uri = before_at(text(jwt, "ci_config_ref_uri"));
-        return ci && text(jwt, "project_path") == project &&
-               uri.ends_with("/" + std::string{project} + "//" + std::string{text(*ci, "file")});
+        // This very project's pipeline file, on the issuer's host:
+        // "gitlab.com/group/project//.gitlab-ci.yml@refs/heads/main".
+        const auto* issuer = config.find_issuer(t.type);
+        if (!ci || !issuer) return false;
+        auto host = issuer->issuer.substr(8);  // after "https://"
+        host = host.substr(0, host.find('/'));
+        return text(jwt, "project_path") == project &&
+               before_at(text(jwt, "ci_config_ref_uri")) ==
+                   host + "/" + std::string{project} + "//" + std::string{text(*ci, "file")};
     }
+    // Another issuer: every claim of the config, present in the token and equal.
     for (auto it = want.MemberBegin(); it != want.MemberEnd(); ++it) {
         const std::string key{it->name.GetString(), it->name.GetStringLength()};
-        if (key == "environment") continue;
-        if (text(jwt, key.c_str()) != text(want, key.c_str())) return false;
+        const auto have = text(jwt, key.c_str());
+        if (have.empty() || have != text(want, key.c_str())) return false;
     }
     return true;
 }
@@ -252,23 +266,27 @@ void revoke_trust(storage::Db& db, const Principal& who, const model::PackageNam
 
 std::string exchange_token(storage::Db& db, const Config& config, const model::PackageName& name,
                            std::string_view jwt) {
+    // The token first: a stranger learns nothing about which packages exist.
+    const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count();
+    const auto id = verify_id_token(config, jwt, npm_audience(config), now);
+    if (id.jti.empty())
+        throw unauthorized("the OIDC token was refused: it has no jti (it could be replayed)",
+                           "Bearer");
     const auto pkg = storage::PackageRepo{db}.find(name.str());
     const auto trust =
         pkg && pkg->unpublished.empty() ? storage::TrustRepo{db}.of_package(pkg->id) : std::nullopt;
     if (!trust)
         throw not_found("\"" + name.str() +
                         "\" has no trusted publisher: an owner sets one with npm trust");
-    const auto now = std::chrono::duration_cast<std::chrono::seconds>(
-                         std::chrono::system_clock::now().time_since_epoch())
-                         .count();
-    const auto id = verify_id_token(config, jwt, npm_audience(config), now);
     if (id.issuer->name != trust->type)
         throw unauthorized("the OIDC token was refused: \"" + name.str() + "\" trusts " +
                                trust->type + ", not " + id.issuer->name,
                            "Bearer");
     rapidjson::Document claims;
     (void)render::parse_json(claims, id.claims);
-    if (!claims_match(*trust, claims))
+    if (!claims_match(config, *trust, claims))
         throw unauthorized(
             "the OIDC token was refused: its repository, workflow or environment "
             "is not the one \"" +
@@ -276,8 +294,7 @@ std::string exchange_token(storage::Db& db, const Config& config, const model::P
             "Bearer");
     storage::Transaction tx{db};
     // Each ID token is exchanged once (a copied one mints nothing).
-    if (!id.jti.empty() &&
-        !storage::TrustRepo{db}.use_jti(
+    if (!storage::TrustRepo{db}.use_jti(
             crypto::to_hex(crypto::sha256(id.issuer->issuer + "\n" + id.jti)), id.expires))
         throw unauthorized("the OIDC token was refused: it was exchanged already", "Bearer");
     TokenSpec spec;
@@ -298,8 +315,8 @@ std::string exchange_token(storage::Db& db, const Config& config, const model::P
     return w.str();
 }
 
-TrustedPublisher require_trusted(storage::Db& db, const Principal& who, std::uint64_t package_id,
-                                 std::string_view permission) {
+TrustedPublisher require_trusted(const Config& config, storage::Db& db, const Principal& who,
+                                 std::uint64_t package_id, std::string_view permission) {
     const auto t = storage::TrustRepo{db}.find(who.limits.trust_config_id);
     if (!t || t->package_id != package_id || who.package_id != package_id)
         throw forbidden("this trusted-publishing token's trust config was revoked");
@@ -307,7 +324,19 @@ TrustedPublisher require_trusted(storage::Db& db, const Principal& who, std::uin
         throw forbidden(
             "the trust config does not allow " +
             std::string{permission == kCreatePackage ? "publishing" : "staged publishing"});
-    return {t->type, "oidc:" + t->id};
+    TrustedPublisher out{t->type, "oidc:" + t->id, {}};
+    rapidjson::Document claims;
+    const auto* issuer = config.find_issuer(t->type);
+    if (issuer && render::parse_json(claims, t->claims) && claims.IsObject()) {
+        if (t->type == "github") {
+            out.source_repo = "https://github.com/" + std::string{text(claims, "repository")};
+        } else if (t->type == "gitlab") {
+            auto host = issuer->issuer.substr(8);
+            out.source_repo = "https://" + host.substr(0, host.find('/')) + "/" +
+                              std::string{text(claims, "project_path")};
+        }
+    }
+    return out;
 }
 
 }  // namespace depot::services

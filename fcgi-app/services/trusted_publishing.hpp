@@ -45,9 +45,10 @@ void revoke_trust(storage::Db& db, const Principal& who, const model::PackageNam
 struct TrustedPublisher {
     std::string type;
     std::string config_id;
+    std::string source_repo;  // https://github.com/o/r, https://gitlab.com/g/p; empty for others
 };
-[[nodiscard]] TrustedPublisher require_trusted(storage::Db& db, const Principal& who,
-                                               std::uint64_t package_id,
+[[nodiscard]] TrustedPublisher require_trusted(const Config& config, storage::Db& db,
+                                               const Principal& who, std::uint64_t package_id,
                                                std::string_view permission);
 
 }  // namespace depot::services

@@ -579,7 +579,9 @@ std::string Uplinks::attestations(const model::PackageName& name, const Uplink& 
     }
     const auto text = raw ? http::inflate(*raw, config_.max_document_bytes) : std::nullopt;
     const auto dist = text ? render::upstream_dist(*text, version) : std::nullopt;
-    if (!dist || dist->attestations.empty())
+    if (!dist || dist->attestations.empty() ||
+        !UplinkSignatures{config_, db_, uplink}.allows(name.str(), version, dist->integrity,
+                                                       dist->published, dist->signatures))
         throw not_found("no attestations for " + name.str() + "@" + version);
     UplinkRequest req;
     if (same_origin(uplink, dist->attestations)) {

@@ -19,7 +19,15 @@ constexpr const char* kInsert =
     "INSERT INTO trust_configs (id, package_id, type, claims, permissions, created_by)"
     " VALUES (?, ?, ?, ?, ?, ?)";
 constexpr const char* kRemove = "DELETE FROM trust_configs WHERE package_id = ? AND id = ?";
-constexpr const char* kForgetOld = "DELETE FROM oidc_jti WHERE expires_at < NOW(3) LIMIT 100";
+constexpr const char* kRevokeTokens =
+    "UPDATE tokens SET revoked_at = NOW(3) WHERE kind = 'oidc' AND trust_config_id = ?"
+    " AND revoked_at IS NULL";
+constexpr const char* kForgetPackage = "DELETE FROM trust_configs WHERE package_id = ?";
+constexpr const char* kRevokePackageTokens =
+    "UPDATE tokens SET revoked_at = NOW(3) WHERE kind = 'oidc' AND package_id = ?"
+    " AND revoked_at IS NULL";
+constexpr const char* kForgetOld =
+    "DELETE FROM oidc_jti WHERE expires_at < NOW(3) - INTERVAL 10 MINUTE LIMIT 100";
 constexpr const char* kUseJti =
     "INSERT INTO oidc_jti (jti_hash, expires_at) VALUES (?, FROM_UNIXTIME(?))";
 
@@ -58,7 +66,19 @@ bool TrustRepo::remove(std::uint64_t package_id, std::string_view id) {
     const auto st = db_.prepare(kRemove);
     st->setUInt64(1, package_id);
     st->setString(2, std::string{id});
-    return st->executeUpdate() > 0;
+    if (st->executeUpdate() == 0) return false;
+    const auto tokens = db_.prepare(kRevokeTokens);
+    tokens->setString(1, std::string{id});
+    tokens->executeUpdate();
+    return true;
+}
+
+void TrustRepo::forget_package(std::uint64_t package_id) {
+    for (const char* sql : {kForgetPackage, kRevokePackageTokens}) {
+        const auto st = db_.prepare(sql);
+        st->setUInt64(1, package_id);
+        st->executeUpdate();
+    }
 }
 
 bool TrustRepo::use_jti(std::string_view jti_hash, long long expires_unix) {

@@ -29,7 +29,10 @@ class TrustRepo {
     [[nodiscard]] std::optional<TrustRow> find(std::string_view id) const;
     // False when the package has one already.
     [[nodiscard]] bool insert(const TrustRow& t, std::uint64_t created_by);
+    // Also ends the tokens exchanged under it.
     bool remove(std::uint64_t package_id, std::string_view id);
+    // A package unpublished whole: its trust config and exchanged tokens go.
+    void forget_package(std::uint64_t package_id);
     // Records a JWT's id until it expires; false when it was used already.
     [[nodiscard]] bool use_jti(std::string_view jti_hash, long long expires_unix);
 

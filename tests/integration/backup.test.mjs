@@ -113,6 +113,26 @@ describe('backup and restore', () => {
     const files = (await sh('bash', ['-c', `cd ${b.dir}/tarballs && find . -type f -not -path './.tmp/*' | sed 's|^./||' | sort`])).stdout.split('\n').filter(Boolean);
     assert.deepEqual(files, [...keys].sort());
 
+    // The signing keys came with the dump, sealed with the old registry's
+    // KEK: publishing is refused, saying why, until ops put that KEK back.
+    const keysA = JSON.parse((await a.curl('/-/npm/v1/keys')).body);
+    assert.deepEqual(JSON.parse((await b.curl('/-/npm/v1/keys')).body), keysA);
+    const m = { name: 'after-restore', version: '1.0.0' };
+    const put = () => b.curl('/after-restore', { method: 'PUT', headers: { ...alice.auth, ...json },
+      data: JSON.stringify(publishBody(m, tgz)) });
+    const tgz = await tarball(path.join(b.dir, 'kek'), m);
+    const refused = await put();
+    assert.equal(refused.status, 503, refused.body);
+    assert.match(refused.body, /signing_kek_file/);
+    assert.equal((await b.curl('/after-restore')).status, 404, 'nothing was changed');
+    await writeFile(path.join(b.dir, 'signing.kek'), await readFile(path.join(a.dir, 'signing.kek')));
+    assert.equal((await b.ctl('fcgi-stop')).code, 0);
+    assert.equal((await b.ctl('fcgi-start')).code, 0);
+    const signedPut = await put();
+    assert.equal(signedPut.status, 201, signedPut.body);
+    const sig = JSON.parse((await b.curl('/after-restore')).body).versions['1.0.0'].dist.signatures[0];
+    assert.equal(sig.keyid, keysA.keys[0].keyid);
+
     // npm installs from the restored registry with the old registry's token.
     const app = path.join(b.dir, 'restored-app');
     await mkdir(app);

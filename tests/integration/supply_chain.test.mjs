@@ -5,6 +5,7 @@
 // a simulated GitHub Actions job, and the package page that shows it all.
 
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import { createHash, createPrivateKey, generateKeyPairSync, randomUUID, sign as signData } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
@@ -316,7 +317,7 @@ describe('provenance', () => {
   after(async () => { await stack?.stop(); });
 
   test('a publish with a .sigstore attachment: stored, linked from dist.attestations, served as sent', async () => {
-    const manifest = { name: '@acme/widget', version: '1.0.0' };
+    const manifest = { name: '@acme/widget', version: '1.0.0', repository: { type: 'git', url: 'git+https://github.com/acme/widget.git' } };
     const tgz = await pack(await makePackage(stack.dir, manifest));
     const bundle = bundleFor(manifest.name, manifest.version, tgz);
     const r = await put(manifest.name, withBundle(manifest, tgz, bundle));
@@ -336,8 +337,14 @@ describe('provenance', () => {
   });
 
   test('a bundle about other bytes or another package is refused, and nothing is stored', async () => {
-    const manifest = { name: '@acme/widget', version: '1.1.0' };
+    const manifest = { name: '@acme/widget', version: '1.1.0', repository: 'github:acme/widget' };
     const tgz = await pack(await makePackage(stack.dir, manifest));
+    // As npm's registry: the package.json must name the repository the provenance names.
+    const elsewhere = { ...manifest, repository: 'https://github.com/nodejs/node' };
+    const otherTgz = await pack(await makePackage(path.join(stack.dir, 'elsewhere'), elsewhere));
+    const r = await put(manifest.name, withBundle(elsewhere, otherTgz, bundleFor(manifest.name, manifest.version, otherTgz)));
+    assert.equal(r.status, 400, r.body);
+    assert.match(json(r).error, /repository\.url.*expected to match "https:\/\/github\.com\/acme\/widget"/);
     const cases = [
       [bundleFor(manifest.name, manifest.version, tgz, { digest: 'ab'.repeat(64) }), /sha512/],
       [bundleFor(manifest.name, manifest.version, tgz, { subjectName: 'pkg:npm/%40acme/other@1.1.0' }), /subject/],
@@ -364,6 +371,7 @@ describe('provenance', () => {
     const items = page.body.split('<li').filter((l) => l.includes('class="supply'));
     const item = (v) => items.find((l) => l.includes(`>${v}</a>`));
     assert.match(item('1.0.0'), /by alice/);
+    assert.match(item('1.0.0'), /provenance \(unverified\)/, 'depot does not check the Sigstore cryptography');
     assert.match(item('1.0.0'), /class="signed"/);
     assert.match(item('1.0.0'), /href="https:\/\/github\.com\/acme\/widget"/);
     assert.match(item('1.0.0'), /href="https:\/\/github\.com\/acme\/widget\/commit\/0123456789abcdef0123456789abcdef01234567"/);
@@ -371,6 +379,29 @@ describe('provenance', () => {
     assert.match(item('1.0.0'), /href="https:\/\/github\.com\/acme\/widget\/actions\/runs\/42\/attempts\/1"/);
     assert.match(item('1.2.0'), /class="signed"/);
     assert.doesNotMatch(item('1.2.0'), /provenance/);
+  });
+
+  test('in a browser, the version list links the provenance\'s repository, commit and build', { skip: !existsSync('/usr/bin/chromium') && 'no /usr/bin/chromium' }, async () => {
+    const { chromium } = await import('playwright-core');
+    const browser = await chromium.launch({ executablePath: '/usr/bin/chromium',
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'] });
+    try {
+      const page = await (await browser.newContext({ ignoreHTTPSErrors: true })).newPage();
+      await page.goto(`${stack.url}/@acme/widget`);
+      const row = page.locator('ul.versions li', { hasText: '1.0.0' });
+      assert.match(await row.locator('.publisher').innerText(), /by alice/);
+      assert.equal(await row.locator('.signed').innerText(), 'signed');
+      const links = await row.locator('.provenance a').evaluateAll((as) => as.map((a) => [a.textContent, a.href]));
+      assert.deepEqual(links, [
+        ['https://github.com/acme/widget', 'https://github.com/acme/widget'],
+        ['0123456789ab', 'https://github.com/acme/widget/commit/0123456789abcdef0123456789abcdef01234567'],
+        ['build', 'https://github.com/acme/widget/actions/runs/42/attempts/1'],
+      ]);
+      await mkdir(path.join(repo, 'tests/artifacts'), { recursive: true });
+      await page.screenshot({ path: path.join(repo, 'tests/artifacts/package-provenance.png'), fullPage: true });
+    } finally {
+      await browser.close();
+    }
   });
 });
 
@@ -443,7 +474,8 @@ describe('trusted publishing', () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'depot-oidc-'));
     gh = new FakeGitHub(dir);
     await gh.start();
-    stack = await Stack.start({ extraConf: `oidc_issuer_github_jwks = ${gh.jwksFile}` });
+    // GitLab.com's issuer, with the same test keys.
+    stack = await Stack.start({ extraConf: `oidc_issuer_github_jwks = ${gh.jwksFile}\noidc_issuer_gitlab_jwks = ${gh.jwksFile}` });
     gh.audience = 'npm:127.0.0.1';
     alice = await account(stack, 'alice');
     const r = await stack.npm(['publish'], { cwd: await makePackage(stack.dir, { name: 'widget', version: '1.0.0' }), home: alice.home });
@@ -507,6 +539,7 @@ describe('trusted publishing', () => {
     await refused(gh.jwt({ aud: 'npm:127.0.0.1', exp: Math.floor(Date.now() / 1000) - 3600 }), /expired/);
     await refused(gh.jwt({ aud: 'npm:registry.npmjs.org' }), /audience/);
     await refused(gh.jwt({ aud: 'npm:127.0.0.1', iss: 'https://evil.example' }), /issuer/);
+    await refused(gh.jwt({ aud: 'npm:127.0.0.1', jti: undefined }), /jti/);
     const good = gh.jwt({ aud: 'npm:127.0.0.1' });
     const [h, p, s] = good.split('.');
     const forged = Buffer.from(p, 'base64url').toString().replace('acme', 'acmf');
@@ -532,6 +565,20 @@ describe('trusted publishing', () => {
     assert.equal((await stack.curl('/-/npm/v1/tokens', { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, data: '{"password":"x"}' })).status, 403);
     assert.equal((await stack.curl('/-/package/widget/trust', { headers: auth })).status, 403);
     assert.equal((await stack.curl('/widget/-rev/1', { method: 'DELETE', headers: auth })).status, 403);
+    // Provenance from CI must name the repository the package trusts.
+    const m = { name: 'widget', version: '1.5.0', repository: 'github:evil/widget' };
+    const tgz = await pack(await makePackage(path.join(stack.dir, 'prov'), m));
+    const body = publishBody(m, tgz);
+    const bundle = JSON.stringify(bundleFor('widget', '1.5.0', tgz));
+    const evil = JSON.parse(bundle);
+    const statement = JSON.parse(Buffer.from(evil.dsseEnvelope.payload, 'base64').toString());
+    statement.predicate.buildDefinition.resolvedDependencies[0].uri = 'git+https://github.com/evil/widget@refs/heads/main';
+    evil.dsseEnvelope.payload = Buffer.from(JSON.stringify(statement)).toString('base64');
+    const text = JSON.stringify(evil);
+    body._attachments['widget-1.5.0.sigstore'] = { content_type: 'application/vnd.dev.sigstore.bundle.v0.3+json', data: text, length: text.length };
+    const prov = await put('widget', body);
+    assert.equal(prov.status, 400, prov.body);
+    assert.match(json(prov).error, /not the trusted publisher's https:\/\/github\.com\/acme\/widget/);
   });
 
   test('mfa=publish refuses token publishes with a message saying how, while trusted publishing still works', async () => {
@@ -551,6 +598,52 @@ describe('trusted publishing', () => {
     assert.ok(json(await stack.curl('/widget')).versions['1.2.0']._npmUser.trustedPublisher);
   });
 
+  test('npm trust gitlab: a GitLab CI job of that project and file exchanges its ID token', async () => {
+    const r = await stack.npm(['publish'], { cwd: await makePackage(stack.dir, { name: 'gl-widget', version: '1.0.0' }), home: alice.home });
+    assert.equal(r.code, 0, r.stderr);
+    const t = await trust(['gitlab', 'gl-widget', '--project', 'acme/tools/widget', '--file', '.gitlab-ci.yml', '--allow-publish', '--yes'], alice.home);
+    assert.equal(t.code, 0, t.stdout + t.stderr);
+    const gitlab = (claims) => gh.jwt({ iss: 'https://gitlab.com', aud: 'npm:127.0.0.1', repository: undefined, workflow_ref: undefined,
+      project_path: 'acme/tools/widget', ci_config_ref_uri: 'gitlab.com/acme/tools/widget//.gitlab-ci.yml@refs/heads/main', ...claims });
+    const ok = await exchange(gitlab({}), 'gl-widget');
+    assert.equal(ok.status, 201, ok.body);
+    const other = await exchange(gitlab({ ci_config_ref_uri: 'gitlab.com/acme/tools/widget//other.yml@refs/heads/main' }), 'gl-widget');
+    assert.equal(other.status, 401, other.body);
+    const project = await exchange(gitlab({ project_path: 'acme/tools/widget2' }), 'gl-widget');
+    assert.equal(project.status, 401, project.body);
+    // The pipeline file of another project whose path ends the same way.
+    const suffix = await exchange(gitlab({ ci_config_ref_uri: 'gitlab.com/evil/acme/tools/widget//.gitlab-ci.yml@refs/heads/main' }), 'gl-widget');
+    assert.equal(suffix.status, 401, suffix.body);
+    // A GitHub token for a GitLab config: the issuer decides the type.
+    assert.equal((await exchange(gh.jwt({ aud: 'npm:127.0.0.1' }), 'gl-widget')).status, 401);
+    const { token } = json(ok);
+    const tgz = await pack(await makePackage(stack.dir, { name: 'gl-widget', version: '1.1.0' }));
+    const put = await stack.curl('/gl-widget', { method: 'PUT', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      data: JSON.stringify(publishBody({ name: 'gl-widget', version: '1.1.0' }, tgz)) });
+    assert.equal(put.status, 201, put.body);
+    assert.deepEqual(json(await stack.curl('/gl-widget')).versions['1.1.0']._npmUser.trustedPublisher.id, 'gitlab');
+  });
+
+  test('a trust config for staged publishing lets CI stage, not publish', async () => {
+    const r = await stack.npm(['publish'], { cwd: await makePackage(stack.dir, { name: 'widget-stage', version: '1.0.0' }), home: alice.home });
+    assert.equal(r.code, 0, r.stderr);
+    const t = await trust(['github', 'widget-stage', '--repository', 'acme/widget', '--file', 'publish.yml', '--allow-stage-publish', '--yes'], alice.home);
+    assert.equal(t.code, 0, t.stdout + t.stderr);
+    await mkdir(path.join(stack.dir, 'ci-stage'), { recursive: true });
+    await writeFile(path.join(stack.dir, 'ci-stage', '.npmrc'), '');
+    const pub = await stack.npm(['publish'], { cwd: await makePackage(stack.dir, { name: 'widget-stage', version: '1.1.0' }), home: 'ci-stage', env: ciEnv() });
+    assert.notEqual(pub.code, 0);
+    assert.match(pub.stderr, /403|does not allow publishing/);
+    const stage = await stack.npm(['stage', 'publish'], { cwd: await makePackage(stack.dir, { name: 'widget-stage', version: '1.1.0' }), home: 'ci-stage', env: ciEnv() });
+    assert.equal(stage.code, 0, stage.stdout + stage.stderr);
+    assert.match(stage.stdout, /staged with id/);
+    const list = json(await stack.curl('/-/stage?package=widget-stage', { headers: alice.auth }));
+    assert.equal(list.items.length, 1);
+    assert.equal(list.items[0].version, '1.1.0');
+    assert.equal(list.items[0].actorType, 'trusted publisher');
+    assert.deepEqual(Object.keys(json(await stack.curl('/widget-stage')).versions), ['1.0.0']);
+  });
+
   test('npm trust revoke ends it: tokens minted under it stop, the exchange finds nothing', async () => {
     const { token } = json(await exchange(gh.jwt({ aud: 'npm:127.0.0.1' })));
     const r = await trust(['revoke', 'widget', '--id', configId], alice.home);
@@ -560,10 +653,27 @@ describe('trusted publishing', () => {
     const tgz = await pack(await makePackage(stack.dir, { name: 'widget', version: '1.3.0' }));
     const put = await stack.curl('/widget', { method: 'PUT', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
       data: JSON.stringify(publishBody({ name: 'widget', version: '1.3.0' }, tgz)) });
-    assert.equal(put.status, 403, put.body);
+    assert.equal(put.status, 401, put.body);
     assert.match(json(put).error, /revoked/);
     const list = await trust(['list', 'widget'], alice.home);
     assert.match(list.stdout, /No trust configurations/);
     assert.match((await ctl(stack, 'log', '--package', 'widget')).stdout, /untrust/);
+  });
+});
+
+describe('a registry without a key-encryption key', () => {
+  let stack;
+  before(async () => { stack = await Stack.start({ extraConf: 'signing_kek_file =' }); });
+  after(async () => { await stack?.stop(); });
+
+  test('signs nothing and has no keys, so npm reports nothing missing', async () => {
+    const alice = await account(stack, 'alice');
+    const r = await stack.npm(['publish'], { cwd: await makePackage(stack.dir, { name: 'plain', version: '1.0.0' }), home: alice.home });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal((await stack.curl('/-/npm/v1/keys')).status, 404);
+    assert.equal(json(await stack.curl('/plain')).versions['1.0.0'].dist.signatures, undefined);
+    const keys = await ctl(stack, 'keys', 'create');
+    assert.notEqual(keys.code, 0);
+    assert.match(keys.stderr, /signing_kek_file/);
   });
 });
