@@ -112,6 +112,10 @@ http::Response package_page(const http::Request& req, Context& ctx, const model:
         item.publisher = item.trusted_publisher ? v.trusted_publisher + " (trusted publisher)"
                                                 : v.publisher_name;
         item.provenance = !v.provenance.predicate_type.empty();
+        // Publishes through github and gitlab configs must name the trusted
+        // repository (services/publish); other issuers' are not checked.
+        item.provenance_checked =
+            item.provenance && (v.trusted_publisher == "github" || v.trusted_publisher == "gitlab");
         item.source_repo = v.provenance.source_repo;
         if (!item.source_repo.empty()) item.commit = v.provenance.commit;
         item.workflow = v.provenance.workflow;

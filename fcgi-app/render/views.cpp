@@ -174,7 +174,7 @@ std::string Views::package_page(const PackagePage& page) {
         set_if(item, "signed_by", v.signed_by);
         set_if(item, "publisher", v.publisher);
         if (v.provenance) item.set("provenance", mu::data::type::bool_true);
-        if (v.trusted_publisher) item.set("trusted", mu::data::type::bool_true);
+        if (v.provenance_checked) item.set("trusted", mu::data::type::bool_true);
         set_if(item, "source_repo", v.source_repo);
         set_if(item, "commit", v.commit.substr(0, 12));
         set_if(item, "commit_full", v.commit);

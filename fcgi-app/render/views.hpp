@@ -35,6 +35,8 @@ struct VersionItem {
     bool trusted_publisher = false;
     std::string source_repo, commit, workflow, build_url;
     bool provenance = false;
+    bool provenance_checked =
+        false;  // its repository is the trusted publisher's, checked at publish
 };
 
 struct TagItem {

@@ -375,10 +375,10 @@ void Documents::expose_tarball(storage::Db& db, const std::string& package_name,
 // URL, whether depot signs, and each uplink's signatures policy (a change
 // drops them all; readers build them again, proxied ones from the raw copy).
 std::string Documents::stamp() const {
-    std::string s = std::string{kFormat} + "\n" + config_.public_url + "\n";
-    s += config_.signing_kek.empty() ? "unsigned\n" : "signed\n";
-    for (const auto& u : config_.uplinks) s += "uplink " + u.name + " " + u.signatures + "\n";
-    return s;
+    std::string policies = config_.signing_kek.empty() ? "unsigned" : "signed";
+    for (const auto& u : config_.uplinks) policies += " " + u.name + "=" + u.signatures;
+    return std::string{kFormat} + "\n" + config_.public_url + "\n" +
+           crypto::to_hex(crypto::sha256(policies)).substr(0, 16) + "\n";
 }
 
 bool Documents::drop_if_stale() const {

@@ -1,6 +1,7 @@
 #include "services/provenance.hpp"
 
 #include <algorithm>
+#include <cstring>
 
 #include "crypto/crypto.hpp"
 #include "error.hpp"
@@ -31,10 +32,13 @@ std::string text_at(const Value& v, std::initializer_list<std::string_view> keys
 }
 
 // "git+https://github.com/o/r@refs/heads/main" → "https://github.com/o/r".
+// Shown as a link: https, and no userinfo ("https://github.com@evil.example/…").
 std::string repo_url(std::string uri) {
     if (uri.starts_with("git+")) uri = uri.substr(4);
     if (const auto at = uri.rfind('@'); at != std::string::npos && at > 8) uri = uri.substr(0, at);
-    return uri.starts_with("https://") ? uri : std::string{};
+    if (!uri.starts_with("https://")) return {};
+    const auto authority = uri.substr(8, uri.find('/', 8) - 8);
+    return authority.find('@') == std::string::npos && !authority.empty() ? uri : std::string{};
 }
 
 // What the page shows: SLSA v1 (GitHub) or v0.2 (GitLab).
@@ -47,17 +51,18 @@ void summarize(const Value& statement, Provenance& p) {
         p.commit = text_at((*deps)[0], {"digest", "gitCommit"}, 64);
     }
     p.workflow = text_at(*pred, {"buildDefinition", "externalParameters", "workflow", "path"});
-    p.build_url = repo_url(text_at(*pred, {"runDetails", "metadata", "invocationId"}, 2048));
-    if (p.build_url.empty())
-        p.build_url = text_at(*pred, {"runDetails", "metadata", "invocationId"}, 2048);
+    p.build_url = text_at(*pred, {"runDetails", "metadata", "invocationId"}, 2048);
     if (p.source_repo.empty()) {
         p.source_repo = repo_url(text_at(*pred, {"invocation", "configSource", "uri"}));
         p.commit = text_at(*pred, {"invocation", "configSource", "digest", "sha1"}, 64);
         p.workflow = text_at(*pred, {"invocation", "configSource", "entryPoint"});
         p.build_url = text_at(*pred, {"metadata", "buildInvocationId"}, 2048);
     }
-    // Shown as links: https only, and the commit as hex.
-    if (!p.build_url.starts_with("https://")) p.build_url.clear();
+    // Shown as links: https without userinfo, on the source's host; the commit as hex.
+    const auto host = [](const std::string& u) { return u.substr(0, u.find('/', 8)); };
+    if (repo_url(p.build_url) != p.build_url || p.source_repo.empty() ||
+        host(p.build_url) != host(p.source_repo))
+        p.build_url.clear();
     if (p.commit.find_first_not_of("0123456789abcdef") != std::string::npos) p.commit.clear();
 }
 
@@ -112,16 +117,32 @@ Provenance check_provenance(std::string_view bundle, std::string_view name,
 
 namespace {
 
+// The forms npm accepts for a repository (hosted-git-info's), as
+// "https://host/path": "git+https://…/r.git", "git+ssh://git@host/…",
+// "git@host:o/r.git", "github:o/r", "o/r", with query and fragment gone.
 std::string normalized_repository(std::string_view url) {
     std::string u{url};
     for (auto& ch : u) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    u = u.substr(0, u.find_first_of("#?"));
     if (u.starts_with("git+")) u = u.substr(4);
     if (u.starts_with("github:")) u = "https://github.com/" + u.substr(7);
     if (u.starts_with("gitlab:")) u = "https://gitlab.com/" + u.substr(7);
-    if (u.starts_with("git://") || u.starts_with("ssh://")) u = "https://" + u.substr(6);
-    if (u.starts_with("https://git@")) u = "https://" + u.substr(12);
+    if (const auto colon = u.find(':');
+        u.starts_with("git@") && colon != std::string::npos && u.find("://") == std::string::npos)
+        u = "https://" + u.substr(4, colon - 4) + "/" + u.substr(colon + 1);  // scp form
+    for (const char* scheme : {"git://", "ssh://", "http://"}) {
+        if (u.starts_with(scheme)) u = "https://" + u.substr(std::strlen(scheme));
+    }
     if (u.find("://") == std::string::npos && std::count(u.begin(), u.end(), '/') == 1)
         u = "https://github.com/" + u;  // npm's "owner/repo" shorthand
+    if (!u.starts_with("https://")) return {};
+    // Only git@ may stand before the host: other userinfo is refused.
+    auto authority = u.substr(8, u.find('/', 8) - 8);
+    if (authority.starts_with("git@")) {
+        u.erase(8, 4);
+        authority = authority.substr(4);
+    }
+    if (authority.empty() || authority.find('@') != std::string::npos) return {};
     while (!u.empty() && u.back() == '/') u.pop_back();
     if (u.ends_with(".git")) u.resize(u.size() - 4);
     return u;

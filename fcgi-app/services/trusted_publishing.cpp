@@ -129,11 +129,18 @@ std::string checked_claims(const Config& config, const std::string& type, const 
             if (!plain(key, "") || !it->value.IsString() || it->value.GetStringLength() == 0 ||
                 it->value.GetStringLength() > 512)
                 throw bad_request("each claim must be a non-empty string to match exactly");
-            identity = identity || key != "environment";
+            if (key == "iss" || key == "aud" || key == "jti" || key == "exp" || key == "iat" ||
+                key == "nbf")
+                throw bad_request("claims may not name " + std::string{key} +
+                                  ": it does not say who");
+            identity = identity || key == "sub" || key == "repository" || key == "repository_id" ||
+                       key == "project_path" || key == "project_id";
             w.key(key).value(it->value);
         }
         if (!identity)
-            throw bad_request("claims must name the identity (sub…), not only the environment");
+            throw bad_request(
+                "claims must name the identity: sub, repository, repository_id, project_path or "
+                "project_id");
     }
     (void)config;
     w.end_object();
@@ -274,29 +281,24 @@ std::string exchange_token(storage::Db& db, const Config& config, const model::P
     if (id.jti.empty())
         throw unauthorized("the OIDC token was refused: it has no jti (it could be replayed)",
                            "Bearer");
-    const auto pkg = storage::PackageRepo{db}.find(name.str());
-    const auto trust =
-        pkg && pkg->unpublished.empty() ? storage::TrustRepo{db}.of_package(pkg->id) : std::nullopt;
-    if (!trust)
-        throw not_found("\"" + name.str() +
-                        "\" has no trusted publisher: an owner sets one with npm trust");
-    if (id.issuer->name != trust->type)
-        throw unauthorized("the OIDC token was refused: \"" + name.str() + "\" trusts " +
-                               trust->type + ", not " + id.issuer->name,
-                           "Bearer");
-    rapidjson::Document claims;
-    (void)render::parse_json(claims, id.claims);
-    if (!claims_match(config, *trust, claims))
-        throw unauthorized(
-            "the OIDC token was refused: its repository, workflow or environment "
-            "is not the one \"" +
-                name.str() + "\" trusts",
-            "Bearer");
-    storage::Transaction tx{db};
-    // Each ID token is exchanged once (a copied one mints nothing).
+    // Each ID token is tried once, whatever comes of it: one token cannot
+    // probe many names, and a copied one mints nothing.
     if (!storage::TrustRepo{db}.use_jti(
             crypto::to_hex(crypto::sha256(id.issuer->issuer + "\n" + id.jti)), id.expires))
         throw unauthorized("the OIDC token was refused: it was exchanged already", "Bearer");
+    // One answer for every mismatch, a missing or restricted package too:
+    // any CI user can get a valid token, and must learn nothing from it.
+    const auto pkg = storage::PackageRepo{db}.find(name.str());
+    const auto trust =
+        pkg && pkg->unpublished.empty() ? storage::TrustRepo{db}.of_package(pkg->id) : std::nullopt;
+    rapidjson::Document claims;
+    (void)render::parse_json(claims, id.claims);
+    if (!trust || id.issuer->name != trust->type || !claims_match(config, *trust, claims))
+        throw unauthorized("the OIDC token was refused: \"" + name.str() +
+                               "\" does not trust this CI identity (its issuer, repository, "
+                               "workflow or environment); an owner sets it with npm trust",
+                           "Bearer");
+    storage::Transaction tx{db};
     TokenSpec spec;
     spec.kind = "oidc";
     spec.package_id = pkg->id;
@@ -328,12 +330,15 @@ TrustedPublisher require_trusted(const Config& config, storage::Db& db, const Pr
     rapidjson::Document claims;
     const auto* issuer = config.find_issuer(t->type);
     if (issuer && render::parse_json(claims, t->claims) && claims.IsObject()) {
+        // The repositories' host: github.com for GitHub's own issuer, else
+        // the issuer's (GitHub Enterprise, a self-managed GitLab).
+        auto host = issuer->issuer.substr(8);
+        host = host.substr(0, host.find('/'));
+        if (host == "token.actions.githubusercontent.com") host = "github.com";
         if (t->type == "github") {
-            out.source_repo = "https://github.com/" + std::string{text(claims, "repository")};
+            out.source_repo = "https://" + host + "/" + std::string{text(claims, "repository")};
         } else if (t->type == "gitlab") {
-            auto host = issuer->issuer.substr(8);
-            out.source_repo = "https://" + host.substr(0, host.find('/')) + "/" +
-                              std::string{text(claims, "project_path")};
+            out.source_repo = "https://" + host + "/" + std::string{text(claims, "project_path")};
         }
     }
     return out;

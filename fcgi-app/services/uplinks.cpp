@@ -568,10 +568,6 @@ std::string Uplinks::tarball(const model::PackageName& name, const Uplink& uplin
 std::string Uplinks::attestations(const model::PackageName& name, const Uplink& uplink,
                                   const std::string& version) {
     const auto path = root_ + "/upstream/" + name.str() + "/attestations/" + version + ".json";
-    if (auto kept = read_file(path)) {
-        Metrics::count(metrics_.block().uplink_hits);
-        return std::move(*kept);
-    }
     auto raw = read_file(root_ + "/upstream/" + name.str() + "/" + kRaw);
     if (!raw) {
         (void)document(name, uplink, false);
@@ -583,6 +579,11 @@ std::string Uplinks::attestations(const model::PackageName& name, const Uplink& 
         !UplinkSignatures{config_, db_, uplink}.allows(name.str(), version, dist->integrity,
                                                        dist->published, dist->signatures))
         throw not_found("no attestations for " + name.str() + "@" + version);
+    // Kept ones too pass the policy as it is now (above).
+    if (auto kept = read_file(path)) {
+        Metrics::count(metrics_.block().uplink_hits);
+        return std::move(*kept);
+    }
     UplinkRequest req;
     if (same_origin(uplink, dist->attestations)) {
         req.url = dist->attestations;

@@ -549,8 +549,11 @@ describe('trusted publishing', () => {
     const ok = await exchange(good);
     assert.equal(ok.status, 201, ok.body);
     await refused(good, /exchanged already/);
-    // No trust config: 404, and npm falls back to its other credentials.
-    assert.equal((await exchange(gh.jwt({ aud: 'npm:127.0.0.1' }), 'nothing-here')).status, 404);
+    // No trust config, or no such package: the same 401 (a valid CI token
+    // must not tell which packages exist), and npm falls back to its other credentials.
+    const none = await exchange(gh.jwt({ aud: 'npm:127.0.0.1' }), 'nothing-here');
+    assert.equal(none.status, 401);
+    assert.equal(json(none).error.replace('nothing-here', 'widget'), json(await exchange(gh.jwt({ aud: 'npm:127.0.0.1', repository: 'evil/x' }))).error);
   });
 
   test('the exchanged token publishes that package only, for minutes, and does nothing else', async () => {
@@ -649,7 +652,7 @@ describe('trusted publishing', () => {
     const r = await trust(['revoke', 'widget', '--id', configId], alice.home);
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.match(r.stdout, /Revoked/);
-    assert.equal((await exchange(gh.jwt({ aud: 'npm:127.0.0.1' }))).status, 404);
+    assert.equal((await exchange(gh.jwt({ aud: 'npm:127.0.0.1' }))).status, 401);
     const tgz = await pack(await makePackage(stack.dir, { name: 'widget', version: '1.3.0' }));
     const put = await stack.curl('/widget', { method: 'PUT', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
       data: JSON.stringify(publishBody({ name: 'widget', version: '1.3.0' }, tgz)) });

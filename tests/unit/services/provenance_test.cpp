@@ -49,6 +49,21 @@ BOOST_AUTO_TEST_CASE(purls_are_npms) {
     BOOST_TEST(npm_purl("left-pad", "1.0.0-beta.1") == "pkg:npm/left-pad@1.0.0-beta.1");
 }
 
+BOOST_AUTO_TEST_CASE(repositories_compare_in_every_form_npm_accepts_and_no_other) {
+    using depot::services::same_repository;
+    const std::string r = "https://github.com/acme/w";
+    for (const char* same : {"git+https://github.com/acme/w.git", "github:acme/w", "acme/w",
+                             "git@github.com:acme/w.git", "git+ssh://git@github.com/acme/w.git",
+                             "https://github.com/Acme/W/", "http://github.com/acme/w#readme"})
+        BOOST_TEST(same_repository(same, r), same);
+    for (const char* other :
+         {"https://github.com/acme/w2", "https://github.com.evil.com/acme/w",
+          "https://user@github.com/acme/w", "https://github.com@evil.com/acme/w", "gitlab:acme/w",
+          "", "ftp://github.com/acme/w"})
+        BOOST_TEST(!same_repository(other, r), other);
+    BOOST_TEST(!same_repository("", ""));
+}
+
 BOOST_AUTO_TEST_CASE(a_bundle_about_the_tarball_is_kept_with_its_summary) {
     const auto b = bundle(statement("pkg:npm/%40acme/w@1.0.0", kSha));
     const auto p = check_provenance(b, "@acme/w", "1.0.0", kSha);
