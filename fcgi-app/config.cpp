@@ -226,6 +226,38 @@ void default_issuers(Config& c) {
     add("gitlab", "https://gitlab.com", "https://gitlab.com/oauth/discovery/keys");
 }
 
+// "db1, db2:3307 [::1]:3308" → the nodes, in order.
+std::vector<std::pair<std::string, int>> parse_db_hosts(const std::string& text, int port) {
+    std::vector<std::pair<std::string, int>> out;
+    std::string one;
+    const auto add = [&] {
+        if (one.empty()) return;
+        std::string host = one;
+        int p = port;
+        const auto close = host.find(']');
+        const auto colon = host.rfind(':');
+        if (colon != std::string::npos && (close == std::string::npos || colon > close)) {
+            p = static_cast<int>(parse_int("db_host", host.substr(colon + 1), 1, 65535));
+            host = host.substr(0, colon);
+        }
+        if (host.starts_with("[") && host.ends_with("]")) host = host.substr(1, host.size() - 2);
+        if (host.empty() || host.find_first_of("/@[]") != std::string::npos)
+            throw ConfigError("db_host", "'" + one + "' is not a host[:port]");
+        out.emplace_back(host, p);
+        one.clear();
+    };
+    for (const char ch : text) {
+        if (ch == ',' || ch == ' ' || ch == '\t') {
+            add();
+        } else {
+            one.push_back(ch);
+        }
+    }
+    add();
+    if (out.size() > 16) throw ConfigError("db_host", "at most 16 hosts");
+    return out;
+}
+
 std::string parse_kek(const std::string& text) {
     if (text.size() != 64 || text.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos)
         throw ConfigError("signing_kek_file", "must hold 64 hex digits (openssl rand -hex 32)");
@@ -525,6 +557,7 @@ Config parse_config(std::string_view text, const Environment& env) {
     }
 
     if (c.public_url.empty()) throw ConfigError("public_url", "is required");
+    c.db_hosts = parse_db_hosts(c.db_host, c.db_port);
     if (c.db_host.empty() && c.db_socket.empty()) {
         throw ConfigError("db_socket", "set db_socket or db_host");
     }

@@ -76,6 +76,9 @@ struct Config {
     std::vector<std::string> metrics_allow{"127.0.0.1/32", "::1/128"};
     std::string db_socket = "/run/mysqld/mysqld.sock";
     std::string db_host;  // when set, TCP to db_host:db_port instead of the socket
+    // db_host as a list "h1[:port], h2[:port] …" (the nodes of a cluster,
+    // tried in turn); a node without a port has db_port.
+    std::vector<std::pair<std::string, int>> db_hosts;
     int db_port = 3306;
     std::string db_name = "depot";
     std::string db_user = "depot";

@@ -13,7 +13,17 @@
 namespace depot::storage {
 
 DbSettings settings_from(const Config& c) {
-    return {c.db_socket, c.db_host, c.db_port, c.db_name, c.db_user, c.db_password};
+    DbSettings s;
+    s.socket = c.db_socket;
+    for (const auto& [host, port] : c.db_hosts) s.hosts.push_back({host, port});
+    if (!s.hosts.empty()) {
+        s.host = s.hosts.front().host;
+        s.port = s.hosts.front().port;
+    }
+    s.name = c.db_name;
+    s.user = c.db_user;
+    s.password = c.db_password;
+    return s;
 }
 
 sql::Driver& driver() { return *sql::mysql::get_mysql_driver_instance(); }
@@ -26,15 +36,58 @@ Db::Db(sql::Driver& driver, DbSettings settings)
 
 Db::~Db() = default;
 
+namespace {
+
+std::string one_value(sql::Connection& c, const char* query, int column) {
+    const std::unique_ptr<sql::Statement> st{c.createStatement()};
+    const std::unique_ptr<sql::ResultSet> rs{st->executeQuery(query)};
+    if (!rs->next()) return {};
+    return rs->getString(column).asStdString();
+}
+
+// A Galera node takes queries only while it is in the primary component
+// (wsrep_ready): a node that lost quorum is passed over, so no write lands
+// there. Reads wait for the writes the cluster has committed
+// (wsrep_sync_wait), so a publish through one host is read at once
+// through another.
+void require_ready_node(sql::Connection& c) {
+    if (one_value(c, "SELECT @@wsrep_on", 1) != "1") return;  // not a cluster
+    if (one_value(c, "SHOW GLOBAL STATUS LIKE 'wsrep_ready'", 2) != "ON")
+        throw sql::SQLException("this Galera node is not in the primary component", "08S01", 2003);
+    const std::unique_ptr<sql::Statement> st{c.createStatement()};
+    st->execute("SET SESSION wsrep_sync_wait = 1");
+}
+
+}  // namespace
+
 sql::Connection& Db::conn() {
     if (conn_) return *conn_;
-    sql::ConnectOptionsMap opts;
-    if (settings_.host.empty()) {
-        opts["hostName"] = sql::SQLString{"unix://" + settings_.socket};
-    } else {
-        opts["hostName"] =
-            sql::SQLString{"tcp://" + settings_.host + ":" + std::to_string(settings_.port)};
+    if (settings_.hosts.empty()) {
+        conn_ = open("unix://" + settings_.socket);
+        return *conn_;
     }
+    // Each node in turn, from the one that answered last; the last error
+    // when none does (a connection error: the request is answered 503).
+    std::exception_ptr last;
+    for (std::size_t i = 0; i < settings_.hosts.size(); ++i) {
+        const auto at = (preferred_ + i) % settings_.hosts.size();
+        const auto& h = settings_.hosts[at];
+        try {
+            auto c = open("tcp://" + h.host + ":" + std::to_string(h.port));
+            require_ready_node(*c);
+            preferred_ = at;
+            conn_ = std::move(c);
+            return *conn_;
+        } catch (const sql::SQLException&) {
+            last = std::current_exception();
+        }
+    }
+    std::rethrow_exception(last);
+}
+
+std::unique_ptr<sql::Connection> Db::open(const std::string& host_name) {
+    sql::ConnectOptionsMap opts;
+    opts["hostName"] = sql::SQLString{host_name};
     opts["userName"] = sql::SQLString{settings_.user};
     opts["password"] = sql::SQLString{settings_.password};
     opts["schema"] = sql::SQLString{settings_.name};
@@ -53,8 +106,7 @@ sql::Connection& Db::conn() {
         st->execute("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED");
     }
     c->setAutoCommit(true);
-    conn_ = std::move(c);
-    return *conn_;
+    return c;
 }
 
 std::unique_ptr<sql::PreparedStatement> Db::prepare(const char* sql) {
@@ -105,6 +157,7 @@ bool is_connection_lost(const std::exception_ptr& e) {
             case 2055:  // lost connection, system error
             case 1927:  // MariaDB: connection was killed
             case 4031:  // MariaDB: disconnected for inactivity
+            case 1047:  // Galera: the node left the primary component (WSREP not ready)
                 return true;
             default:
                 return false;

@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace sql {
 class Connection;
@@ -22,10 +23,16 @@ struct Config;
 
 namespace depot::storage {
 
-struct DbSettings {
-    std::string socket;  // used when host is empty
+struct DbEndpoint {
     std::string host;
     int port = 3306;
+};
+
+struct DbSettings {
+    std::string socket;  // used when host is empty
+    std::string host;    // the first of hosts (mariadb-dump asks it)
+    int port = 3306;
+    std::vector<DbEndpoint> hosts;  // tried in turn (several nodes of a cluster)
     std::string name;
     std::string user;
     std::string password;
@@ -62,9 +69,12 @@ class Db {
     [[nodiscard]] bool connected() const noexcept { return conn_ != nullptr; }
 
   private:
+    [[nodiscard]] std::unique_ptr<sql::Connection> open(const std::string& host_name);
+
     sql::Driver& driver_;
     DbSettings settings_;
     std::unique_ptr<sql::Connection> conn_;
+    std::size_t preferred_ = 0;  // the node that answered last: only an optimisation
 };
 
 // Rolls back unless commit() ran.

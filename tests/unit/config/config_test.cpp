@@ -203,6 +203,17 @@ BOOST_AUTO_TEST_CASE(supply_chain_keys_are_read) {
     expect_key_error(m + "signing_kek_file = /nonexistent/kek\n", "signing_kek_file");
 }
 
+BOOST_AUTO_TEST_CASE(db_host_lists_the_nodes_of_a_cluster) {
+    const std::string m = kMinimal;
+    const Config c = parse_config(m + "db_host = db1, db2:3307 [::1]:3308\ndb_port = 3310\n", {});
+    using Hosts = std::vector<std::pair<std::string, int>>;
+    BOOST_TEST((c.db_hosts == Hosts{{"db1", 3310}, {"db2", 3307}, {"::1", 3308}}));
+    BOOST_TEST(parse_config(m, {}).db_hosts.empty(), "no db_host: the socket");
+    expect_key_error(m + "db_host = db1:0\n", "db_host");
+    expect_key_error(m + "db_host = db1:x\n", "db_host");
+    expect_key_error(m + "db_host = user@db1\n", "db_host");
+}
+
 BOOST_AUTO_TEST_CASE(globs_match_whole_names) {
     using depot::glob_matches;
     BOOST_TEST(glob_matches("*", "@scope/name"));
