@@ -46,8 +46,9 @@ nginx_limits() {
 # A live process: a killed one not yet reaped (a zombie) is not.
 pid_alive() {
     local pid state
-    [ -s "$1" ] || return 1
-    pid=$(cat "$1")
+    # The file may go between the test and the read (nginx removes its own).
+    pid=$(cat "$1" 2> /dev/null) || return 1
+    [ -n "$pid" ] || return 1
     kill -0 "$pid" 2> /dev/null || return 1
     state=$(sed 's/.*) //' "/proc/$pid/stat" 2> /dev/null | cut -d' ' -f1)
     [ -n "$state" ] && [ "$state" != Z ]
@@ -57,7 +58,7 @@ pid_alive() {
 stop_pid() {
     local file=$1 name=$2 secs=$3 pid i
     pid_alive "$file" || { rm -f "$file"; return 0; }
-    pid=$(cat "$file")
+    pid=$(cat "$file" 2> /dev/null) || return 0
     kill -TERM "$pid" 2> /dev/null || true
     for ((i = 0; i < secs * 10; i++)); do
         pid_alive "$file" || { rm -f "$file"; return 0; }
@@ -78,4 +79,25 @@ wait_for() {
     done
     echo "$name did not come up in ${secs}s ($*)" >&2
     return 1
+}
+
+# Debian packages (deploy/debian-packages) of the named sections.
+packages() {  # packages of the named sections of deploy/debian-packages
+    awk -v want=" $* " '/^# section:/ { sec = $3; next } /^#/ || NF == 0 { next }
+        index(want, " " sec " ") { print $1 }' "$(dirname "${BASH_SOURCE[0]}")/debian-packages"
+}
+
+ensure_packages() {
+    local missing=() p sudo=""
+    for p in $(packages "$@"); do
+        dpkg-query -W -f='${Status}' "$p" 2> /dev/null | grep -q "install ok installed" || missing+=("$p")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    [ "$(id -u)" = 0 ] || sudo=sudo
+    echo "local: installing ${missing[*]}" >&2
+    $sudo apt-get update -qq
+    # Debian may start its own system-wide MariaDB and nginx; depot's private
+    # instances use their own sockets and ports and do not collide with them.
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
+        "${missing[@]}" > /dev/null
 }

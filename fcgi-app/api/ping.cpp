@@ -1,5 +1,7 @@
 // GET /-/ping, GET /-/health and GET /-/metrics.
 
+#include <unistd.h>
+
 #include "api/routes.hpp"
 #include "config.hpp"
 #include "error.hpp"
@@ -17,20 +19,37 @@ http::Response ping(const http::Request&, Context&) {
     return r;
 }
 
-// 200 when the database answers and the schema is migrated, 503 otherwise.
+namespace {
+
+// The store's two trees answer and take writes: a shared store whose mount
+// died (ENOTCONN) or went read-only takes this host out of its load
+// balancer's rotation (deploy/cluster checks /-/health).
+bool store_ok(const Config& config) {
+    for (const auto* dir : {&config.tarball_dir, &config.document_dir})
+        if (::access(dir->c_str(), R_OK | W_OK | X_OK) != 0) return false;
+    return true;
+}
+
+}  // namespace
+
+// 200 when the database answers, the schema is migrated and the store is
+// there; 503 otherwise.
 http::Response health(const http::Request&, Context& ctx) {
     render::JsonWriter w;
     int status = 503;
+    const bool store = store_ok(ctx.config);
     for (int attempt = 0; attempt < 2; ++attempt) {
         try {
             const auto version = storage::schema_version(ctx.db);
+            const bool ok = version && store;
             w.begin_object()
-                .field("status", version ? "ok" : "unavailable")
-                .field("database", "ok");
+                .field("status", ok ? "ok" : "unavailable")
+                .field("database", "ok")
+                .field("store", store ? "ok" : "unavailable");
             w.key("schema_version");
             version ? w.integer(*version) : w.null();
             w.end_object();
-            status = version ? 200 : 503;
+            status = ok ? 200 : 503;
             break;
         } catch (...) {
             if (!storage::is_connection_lost(std::current_exception())) throw;
@@ -41,6 +60,7 @@ http::Response health(const http::Request&, Context& ctx) {
         w.begin_object()
             .field("status", "unavailable")
             .field("database", "unreachable")
+            .field("store", store ? "ok" : "unavailable")
             .end_object();
     }
     auto r = http::json(status, w.str());

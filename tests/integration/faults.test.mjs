@@ -6,33 +6,12 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { readFile, readdir, stat } from 'node:fs/promises';
-import https from 'node:https';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import { account, publishBody, tarball } from '../lib/packages.mjs';
-import { binDir, sh, Stack } from '../lib/stack.mjs';
-
-// Requests over one keep-alive agent (curl per request is too slow here).
-function client(stack) {
-  const agent = new https.Agent({ keepAlive: true, maxSockets: 32 });
-  let ca;
-  const request = async (method, urlPath, headers = {}, body) => {
-    ca ??= await readFile(stack.ca);
-    return new Promise((resolve) => {
-      const req = https.request(`${stack.url}${urlPath}`, { method, headers, ca, agent }, (res) => {
-        const chunks = [];
-        res.on('data', (c) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode, body: Buffer.concat(chunks).toString() }));
-        res.on('error', () => resolve({ status: 0, body: 'response error' }));
-      });
-      req.on('error', (e) => resolve({ status: 0, body: String(e) }));
-      req.end(body);
-    });
-  };
-  return { request, close: () => agent.destroy() };
-}
+import { binDir, client, sh, Stack } from '../lib/stack.mjs';
 
 async function workerPids(stack) {
   const sup = (await readFile(path.join(stack.dir, 'run/depot-fcgi.pid'), 'utf8')).trim();

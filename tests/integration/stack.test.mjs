@@ -3,7 +3,7 @@
 // reconnecting, error shapes, body limits, and graceful SIGTERM.
 
 import assert from 'node:assert/strict';
-import { readdir, writeFile } from 'node:fs/promises';
+import { readdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -105,7 +105,8 @@ describe('the running stack', () => {
   test('health is 503 while MariaDB is down and 200 once it is back, on the same worker', async () => {
     const up = await stack.curl('/-/health');
     assert.equal(up.status, 200);
-    assert.deepEqual(JSON.parse(up.body), { status: 'ok', database: 'ok', schema_version: await newestMigration() });
+    assert.deepEqual(JSON.parse(up.body),
+      { status: 'ok', database: 'ok', store: 'ok', schema_version: await newestMigration() });
 
     assert.equal((await stack.ctl('db-stop')).code, 0);
     const down = await stack.curl('/-/health');
@@ -115,6 +116,19 @@ describe('the running stack', () => {
     assert.equal((await stack.ctl('db-start')).code, 0);
     const back = await stack.curl('/-/health');
     assert.equal(back.status, 200, back.body);
+  });
+
+  test('health is 503 while the store is gone (a dead shared mount), 200 once it is back', async () => {
+    const docs = path.join(stack.dir, 'documents');
+    await rename(docs, `${docs}.away`);
+    try {
+      const r = await stack.curl('/-/health');
+      assert.equal(r.status, 503, r.body);
+      assert.deepEqual(JSON.parse(r.body).store, 'unavailable');
+    } finally {
+      await rename(`${docs}.away`, docs);
+    }
+    assert.equal((await stack.curl('/-/health')).status, 200);
   });
 
   test('a worker whose connection went stale with a MariaDB restart serves the next request', async () => {

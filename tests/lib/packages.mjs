@@ -64,7 +64,9 @@ export async function account(stack, name) {
   const { token } = JSON.parse(r.body);
   const home = path.join(stack.dir, name);
   await mkdir(home, { recursive: true });
-  await writeFile(path.join(home, '.npmrc'), `//127.0.0.1:${stack.httpsPort}/:_authToken=${token}\n`);
+  // Every URL the registry answers on (a cluster's load balancer and hosts).
+  const urls = stack.urls ?? [stack.url];
+  await writeFile(path.join(home, '.npmrc'), urls.map((u) => `//${new URL(u).host}/:_authToken=${token}\n`).join(''));
   return { name, token, home: name, auth: { authorization: `Bearer ${token}` } };
 }
 

@@ -4,6 +4,7 @@
 
 import { execFile, spawn } from 'node:child_process';
 import { mkdtemp, rm, readFile, writeFile } from 'node:fs/promises';
+import https from 'node:https';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -38,7 +39,7 @@ export async function sh(cmd, args, opts = {}) {
 
 // Test stacks hash passwords cheaply and lift the abuse limits, which only
 // the tests that are about them set back (each test file gets its own stack).
-const testDefaults = [
+export const testDefaults = [
   'password_iterations = 1000',
   'mail_from = depot@test.example',
   'auth_checks_per_address = 100000',
@@ -117,11 +118,11 @@ export class Stack {
   }
 
   // The real npm CLI with a private userconfig and cache in the stack dir.
-  async npm(args, { cwd = this.dir, home = 'npm-home', env = {} } = {}) {
+  async npm(args, { cwd = this.dir, home = 'npm-home', env = {}, registry = this.url + '/' } = {}) {
     const h = path.join(this.dir, home);
     return sh(npmBin, [
       ...args,
-      '--registry', this.url + '/',
+      '--registry', registry,
       '--cafile', this.ca,
       '--userconfig', path.join(h, '.npmrc'),
       '--cache', path.join(h, 'cache'),
@@ -159,6 +160,28 @@ export function parseHttp(text) {
     }
     return { status, headers, body };
   }
+}
+
+// Requests over one keep-alive agent (curl per request is too slow for
+// loads); never throws: status 0 for a connection that failed.
+export function client(stack, { base = stack.url, localAddress } = {}) {
+  const agent = new https.Agent({ keepAlive: true, maxSockets: 32, localAddress });
+  let ca;
+  const request = async (method, urlPath, headers = {}, body) => {
+    ca ??= await readFile(stack.ca);
+    return new Promise((resolve) => {
+      const req = https.request(`${base}${urlPath}`, { method, headers, ca, agent }, (res) => {
+        const chunks = [];
+        res.on('data', (c) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode, body: Buffer.concat(chunks).toString(),
+          raw: Buffer.concat(chunks) }));
+        res.on('error', () => resolve({ status: 0, body: 'response error' }));
+      });
+      req.on('error', (e) => resolve({ status: 0, body: String(e) }));
+      req.end(body);
+    });
+  };
+  return { request, close: () => agent.destroy() };
 }
 
 export function spawnProcess(cmd, args, opts) {
