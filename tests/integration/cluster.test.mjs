@@ -89,6 +89,23 @@ describe('several hosts: deploy/cluster', { skip: !root && 'needs root (namespac
     assert.equal((await whoami(token, { base: w1 })).status, 401);
   });
 
+  test('a web login begun on one host is approved on the other and collected on the first', async () => {
+    const [w1, w2] = cl.hosts;
+    const start = await cl.curl('/-/v1/login', { base: w1, method: 'POST', headers: { 'content-type': 'application/json' }, data: '{}' });
+    assert.equal(start.status, 200, start.body);
+    const { loginUrl, doneUrl } = JSON.parse(start.body);
+    const rel = (u) => new URL(u).pathname;
+    assert.equal((await cl.curl(rel(doneUrl), { base: w1 })).status, 202);
+    const ok = await cl.curl(rel(loginUrl), { base: w2, method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' }, data: 'name=alice&password=alice-password-1&mine=yes' });
+    assert.equal(ok.status, 200, ok.body);
+    const got = await cl.curl(rel(doneUrl), { base: w1 });
+    assert.equal(got.status, 200, got.body);
+    const { token } = JSON.parse(got.body);
+    assert.equal(JSON.parse((await whoami(token, { base: w2 })).body).username, 'alice');
+    assert.equal((await cl.curl(rel(doneUrl), { base: w2 })).status, 404, 'collected once, whichever host asks');
+  });
+
   test('through the load balancer, depot sees the client address: CIDR tokens, metrics_allow', async () => {
     const make = async (cidr) => {
       const r = await cl.curl('/-/npm/v1/tokens', { method: 'POST',
