@@ -202,11 +202,15 @@ describe('the Debian package, booted under systemd', { skip: !usable && 'needs r
     assert.ok(Number(score[1]) <= 3.0, `exposure ${score[1]}`);
   });
 
-  test('remove keeps the data and settings; purge removes them', async () => {
+  test('remove keeps the data and settings (a reinstall serves them again); purge removes them', async () => {
+    const before = (await reg.curl('/booted-pkg')).body;
     await ok('env', 'DEBIAN_FRONTEND=noninteractive', 'apt-get', 'remove', '-y', '-q', 'depot');
     assert.equal((await m.exec('test', '-d', '/var/lib/depot/tarballs')).code, 0);
     assert.equal((await m.exec('test', '-s', '/etc/depot/signing.kek')).code, 0);
     assert.equal((await m.exec('test', '-e', '/etc/nginx/sites-enabled/depot')).code, 1);
+    await ok('env', 'DEBIAN_FRONTEND=noninteractive', 'apt-get', 'install', '-y', '-q', `/root/${path.basename(debs[1])}`);
+    assert.equal((await m.exec('test', '-L', '/etc/nginx/sites-enabled/depot')).code, 0, 'the site is enabled again');
+    assert.equal((await reg.curl('/booted-pkg')).body, before);
     await ok('env', 'DEBIAN_FRONTEND=noninteractive', 'apt-get', 'purge', '-y', '-q', 'depot');
     assert.equal((await m.exec('test', '-e', '/var/lib/depot')).code, 1);
     assert.equal((await m.exec('test', '-e', '/etc/depot')).code, 1);
