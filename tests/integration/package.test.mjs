@@ -8,7 +8,7 @@
 
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -25,6 +25,7 @@ describe('the Debian package, booted under systemd', { skip: !usable && 'needs r
   let dir;
   let debs;
   let reg;  // a Stack-shaped handle on the machine's registry, for the helpers
+  let upgradeMigration;  // NNNN_name of the migration only the second package has
   const times = {};
   const timed = async (name, fn) => {
     const t0 = Date.now();
@@ -46,8 +47,15 @@ describe('the Debian package, booted under systemd', { skip: !usable && 'needs r
         '--out', dir, '--lintian']);
       assert.equal(one.code, 0, one.stderr);
       console.log(`lintian: ${one.stderr.split('\n').filter((l) => /^[EWIN]: /.test(l)).join('; ') || 'no tags'}`);
+      // The second version brings a migration of its own, as a real upgrade does.
+      const schema = path.join(dir, 'schema-0.1.1');
+      await cp(path.join(repo, 'schema'), schema, { recursive: true });
+      const newest = (await readdir(schema)).filter((f) => /^\d{4}_.*\.sql$/.test(f)).sort().at(-1);
+      upgradeMigration = `${String(Number(newest.slice(0, 4)) + 1).padStart(4, '0')}_upgrade_probe`;
+      await writeFile(path.join(schema, `${upgradeMigration}.sql`),
+        'CREATE TABLE upgrade_probe (id INT NOT NULL PRIMARY KEY) ENGINE=InnoDB;\n');
       const two = await sh('bash', [path.join(repo, 'deploy/package'), '--build', binDir, '--version', '0.1.1',
-        '--out', dir]);
+        '--out', dir, '--schema', schema]);
       assert.equal(two.code, 0, two.stderr);
       return [one.stdout.trim(), two.stdout.trim()];
     });
@@ -179,7 +187,7 @@ describe('the Debian package, booted under systemd', { skip: !usable && 'needs r
     c.close();
   });
 
-  test('an upgrade keeps the data and the edited config, runs the migrations again, answers the same', async () => {
+  test('an upgrade keeps the data and the edited config, runs its new migration, answers the same', async () => {
     const before = (await reg.curl('/booted-pkg')).body;
     const migratedBefore = Number(await prop('depot-migrate.service', 'ExecMainExitTimestampMonotonic'));
     await timed('apt upgrade', () => ok('env', 'DEBIAN_FRONTEND=noninteractive', 'apt-get', 'install', '-y', '-q',
@@ -188,6 +196,10 @@ describe('the Debian package, booted under systemd', { skip: !usable && 'needs r
     assert.match(await m.readFile('etc/depot/depot.conf'), new RegExp(`^public_url = https://${m.addr.replaceAll('.', '\\.')}$`, 'm'));
     assert.match(await m.readFile('etc/nginx/sites-available/depot'), /ssl_certificate\s+\/etc\/ssl\/certs\/depot\.pem;/);
     assert.ok(Number(await prop('depot-migrate.service', 'ExecMainExitTimestampMonotonic')) > migratedBefore, 'migrated again');
+    const sql = (q) => ok('mariadb', '--no-defaults', '-uroot', '-N', '-B', 'depot', '-e', q);
+    assert.equal((await sql(`SELECT COUNT(*) FROM schema_migrations WHERE version = ${Number(upgradeMigration.slice(0, 4))}`)).trim(), '1');
+    assert.equal((await sql('SELECT COUNT(*) FROM upgrade_probe')).trim(), '0', 'the new table is there');
+    assert.match(await ok('journalctl', '-u', 'depot-migrate', '--no-pager', '-o', 'cat'), new RegExp(`applied ${upgradeMigration}`));
     assert.equal((await reg.curl('/booted-pkg')).body, before);
     const proj = path.join(dir, 'proj2');
     await mkdir(proj, { recursive: true });
