@@ -1,4 +1,4 @@
-// Clients beyond npm (issue 4, point 11): pnpm 9 and yarn 4 (berry) install
+// Clients beyond npm (issue 4, point 11): pnpm 10 and yarn 4 (berry) install
 // packages published to depot, over HTTPS with depot's CA.
 
 import assert from 'node:assert/strict';

@@ -17,7 +17,8 @@ import tls from 'node:tls';
 
 import { Cluster } from '../lib/cluster.mjs';
 import { account, makePackage, publishBody, tarball } from '../lib/packages.mjs';
-import { client } from '../lib/stack.mjs';
+import { fakeRegistry } from '../lib/fake-registry.mjs';
+import { client, freePort } from '../lib/stack.mjs';
 
 const root = process.getuid?.() === 0;
 
@@ -34,17 +35,26 @@ describe('several hosts: deploy/cluster', { skip: !root && 'needs root (namespac
   let alice;
   let me;
   let other;
+  let fake;  // an uplink for xup-* names, on this machine's address in the cluster
   before(async () => {
+    const port = await freePort();
     cl = await Cluster.start({
       extraConf: (v) => [
         `metrics_allow = ${v.DEPOT_CLIENT_ADDRS.split(' ')[0]}/32`,
         'auth_checks_per_name = 8',
+        `uplink_fake = http://${v.DEPOT_CLIENT_ADDRS.split(' ')[0]}:${port}`,
+        'uplink_fake_timeout = 10',
+        'proxy = xup-*:fake',
       ].join('\n'),
     });
     [me, other] = cl.clientAddrs;
+    fake = await fakeRegistry({ host: me, port });
     alice = await account(cl, 'alice');
   });
-  after(async () => { await cl?.stop(); });
+  after(async () => {
+    await cl?.stop();
+    await fake?.close();
+  });
 
   const whoami = (token, opts = {}) => cl.curl('/-/whoami', { headers: { authorization: `Bearer ${token}` }, ...opts });
 
@@ -73,6 +83,24 @@ describe('several hosts: deploy/cluster', { skip: !root && 'needs root (namespac
     const back = JSON.parse((await cl.curl('/ryw-pkg', { base: w1 })).body);
     assert.equal(back['dist-tags'].latest, '1.0.1');
     assert.deepEqual(Object.keys(back.versions).sort(), ['1.0.0', '1.0.1']);
+  });
+
+  test('uplinks: concurrent misses on both hosts make one upstream request per document and per tarball', async () => {
+    const m = { name: 'xup-conc', version: '1.0.0' };
+    fake.add(m, await tarball(cl.dir, m), { delayMs: 1500 });
+    const [w1, w2] = cl.hosts;
+    const docs = await Promise.all(Array.from({ length: 8 }, (_, i) =>
+      cl.curl('/xup-conc', { base: i % 2 ? w2 : w1, headers: { accept: 'application/json' } })));
+    for (const d of docs) {
+      assert.equal(d.status, 200, d.body);
+      assert.equal(JSON.parse(d.body).versions['1.0.0'].dist.tarball, `${cl.url}/xup-conc/-/xup-conc-1.0.0.tgz`);
+    }
+    const gets = fake.asked('xup-conc').filter((r) => r.method === 'GET' && !r.url.includes('.tgz'));
+    assert.equal(gets.length, 1, `one document request for both hosts: ${gets.map((r) => r.url).join(', ')}`);
+    const tgz = await Promise.all(Array.from({ length: 6 }, (_, i) =>
+      cl.curl('/xup-conc/-/xup-conc-1.0.0.tgz', { base: i % 2 ? w2 : w1 })));
+    for (const t of tgz) assert.equal(t.status, 200, t.body);
+    assert.equal(fake.asked('xup-conc-1.0.0.tgz').length, 1, 'one tarball request for both hosts');
   });
 
   test('a token made on one host works on the other; revoked on that one, it is refused on the first', async () => {

@@ -13,7 +13,7 @@ import { after, before, describe, test } from 'node:test';
 
 import { fakeRegistry } from '../lib/fake-registry.mjs';
 import { account, integrity, makePackage, tarball } from '../lib/packages.mjs';
-import { binDir, repo, sh, Stack } from '../lib/stack.mjs';
+import { binDir, client, repo, sh, Stack } from '../lib/stack.mjs';
 
 const pnpmBin = path.join(repo, 'tests/node_modules/pnpm/bin/pnpm.cjs');
 const yarnBin = path.join(repo, 'tests/node_modules/@yarnpkg/cli-dist/bin/yarn.js');
@@ -65,6 +65,15 @@ describe('uplinks: one registry for everything', () => {
     fake.add(bad, await tarball(up.dir, bad), { tamper: true });
     const conc = { name: 'fake-conc', version: '1.0.0' };
     fake.add(conc, await tarball(up.dir, conc), { delayMs: 400 });
+    const lm = { name: 'fake-lm', version: '1.0.0' };
+    fake.add(lm, await tarball(up.dir, lm), { lastModified: true, time: new Date(Date.now() - 3600e3) });
+    const cut = { name: 'fake-cut', version: '1.0.0' };
+    fake.add(cut, await tarball(up.dir, cut));
+    // Ten days old and brand new: client age gates must tell them apart.
+    const old = { name: 'fake-aged', version: '1.0.0' };
+    fake.add(old, await tarball(up.dir, old), { time: new Date(Date.now() - 10 * 86400e3) });
+    const young = { name: 'fake-aged', version: '1.1.0' };
+    fake.add(young, await tarball(up.dir, young));
     const taken = { name: 'fake-taken', version: '1.0.0' };
     fake.add(taken, await tarball(up.dir, taken));
     fake.advise('fake-a', { id: 4242, url: 'https://example.invalid/4242', title: 'fake-a is bad',
@@ -76,6 +85,7 @@ describe('uplinks: one registry for everything', () => {
       'uplink_up_timeout = 5',
       `uplink_fake = ${fake.url}`,
       'uplink_fake_timeout = 2',
+      'uplink_fake_token = fake-uplink-secret',
       'proxy = @private/*:none @corp/*:none internal-*:none @up/*:up up-*:up *:fake',
       `uplink_maxage = ${MAXAGE}`,
       'audit_uplink = fake',
@@ -189,6 +199,8 @@ describe('uplinks: one registry for everything', () => {
   test('fresh documents are not asked again; stale ones are revalidated (304) or served stale with a Warning', async () => {
     const before = fake.asked('fake-a').length;
     const first = await get('/fake-a');
+    const lmFirst = await get('/fake-lm');
+    assert.equal(lmFirst.status, 200, lmFirst.body);
     const again = await get('/fake-a');
     const corgi = await get('/fake-a', { accept: 'application/vnd.npm.install-v1+json' });
     assert.equal(first.status, 200);
@@ -204,6 +216,15 @@ describe('uplinks: one registry for everything', () => {
     assert.equal(revalidated.body, first.body);
     assert.equal(revalidated.headers.etag, first.headers.etag, 'a 304 keeps the ETag clients have');
     assert.equal(revalidated.headers.warning, undefined);
+    // An uplink that sends Last-Modified and no ETag is asked If-Modified-Since.
+    const lmAgain = await get('/fake-lm');
+    assert.equal(lmAgain.status, 200);
+    const lmDocAsks = fake.asked('fake-lm').filter((r) => !r.url.includes('.tgz'));
+    assert.equal(lmDocAsks.length, 2, 'asked once, then revalidated once');
+    const modified = JSON.parse(lmFirst.body).time.modified;
+    assert.equal(lmDocAsks[1].headers['if-modified-since'], new Date(modified).toUTCString());
+    assert.equal(lmDocAsks[1].headers['if-none-match'], undefined);
+    assert.equal(lmAgain.body, lmFirst.body, 'the 304 kept the stored document');
 
     // A new version upstream shows after the next revalidation.
     const m = { name: 'fake-a', version: '1.1.0' };
@@ -256,6 +277,60 @@ describe('uplinks: one registry for everything', () => {
     assert.ok(fake.asked('fake-a').length - asked <= 1, 'no uplink request per unknown version');
   });
 
+  test('a tarball cut off halfway is refused and nothing of it kept; the next request fetches it whole', async () => {
+    const c = client(stack);
+    try {
+      fake.cut('fake-cut', true);
+      const cutOff = await c.request('GET', '/fake-cut/-/fake-cut-1.0.0.tgz');
+      assert.equal(cutOff.status, 502, cutOff.body);
+      const kept = await sh('find', [path.join(stack.dir, 'tarballs'), path.join(stack.dir, 'documents/public'),
+        '-path', '*fake-cut*', '-type', 'f', '-not', '-name', '*.json.gz', '-not', '-name', '*.corgi.gz']);
+      assert.equal(kept.stdout.trim(), '', 'no part of the tarball in the store or in public/');
+      fake.cut('fake-cut', false);
+      await sleep(2500);  // a failed uplink is left alone for 2 s
+      const whole = await c.request('GET', '/fake-cut/-/fake-cut-1.0.0.tgz');
+      assert.equal(whole.status, 200, whole.body);
+      const doc = JSON.parse((await get('/fake-cut')).body);
+      assert.equal(integrity(whole.raw), doc.versions['1.0.0'].dist.integrity);
+    } finally {
+      c.close();
+    }
+  });
+
+  test('client age gates see upstream times: npm --min-release-age, pnpm minimumReleaseAge, yarn npmMinimalAgeGate', async () => {
+    // fake-aged 1.0.0 is ten days old, 1.1.0 a few seconds: a five-day gate picks 1.0.0.
+    const dir = await project('aged-npm', { 'fake-aged': '^1.0.0' });
+    const n = await stack.npm(['install', '--min-release-age=5', '--cache', path.join(dir, 'cache')], { cwd: dir });
+    assert.equal(n.code, 0, n.stderr);
+    const lock = JSON.parse(await readFile(path.join(dir, 'package-lock.json'), 'utf8'));
+    assert.equal(lock.packages['node_modules/fake-aged'].version, '1.0.0');
+    const ungated = await project('aged-npm-ungated', { 'fake-aged': '^1.0.0' });
+    assert.equal((await stack.npm(['install', '--cache', path.join(ungated, 'cache')], { cwd: ungated })).code, 0);
+    assert.equal(JSON.parse(await readFile(path.join(ungated, 'package-lock.json'), 'utf8'))
+      .packages['node_modules/fake-aged'].version, '1.1.0', 'without a gate: the newest');
+
+    const pdir = await project('aged-pnpm', { 'fake-aged': '^1.0.0' });
+    await writeFile(path.join(pdir, '.npmrc'), `registry=${stack.url}/\ncafile=${stack.ca}\n`);
+    await writeFile(path.join(pdir, 'pnpm-workspace.yaml'), `minimumReleaseAge: ${5 * 1440}\n`);
+    const p = await sh('node', [pnpmBin, 'install', '--reporter=append-only', `--store-dir=${path.join(pdir, 'store')}`],
+      { cwd: pdir, env: { ...process.env, HOME: pdir, npm_config_update_notifier: 'false' } });
+    assert.equal(p.code, 0, p.stdout + p.stderr);
+    assert.match(await readFile(path.join(pdir, 'pnpm-lock.yaml'), 'utf8'), /fake-aged@1\.0\.0/);
+    assert.doesNotMatch(await readFile(path.join(pdir, 'pnpm-lock.yaml'), 'utf8'), /fake-aged@1\.1\.0/);
+
+    const ydir = await project('aged-yarn', {});
+    await writeFile(path.join(ydir, 'yarn.lock'), '');
+    await writeFile(path.join(ydir, '.yarnrc.yml'), [
+      `npmRegistryServer: "${stack.url}"`, `httpsCaFilePath: "${stack.ca}"`, `npmMinimalAgeGate: ${5 * 1440}`,
+      'nodeLinker: node-modules', 'enableGlobalCache: false', 'enableTelemetry: false',
+      `cacheFolder: "${path.join(ydir, '.yarn-cache')}"`,
+    ].join('\n') + '\n');
+    const y = await sh('node', [yarnBin, 'add', 'fake-aged@^1.0.0'], { cwd: ydir,
+      env: { ...process.env, HOME: ydir, YARN_ENABLE_TELEMETRY: '0', COREPACK_ENABLE_STRICT: '0' } });
+    assert.equal(y.code, 0, y.stdout + y.stderr);
+    assert.match(await readFile(path.join(ydir, 'yarn.lock'), 'utf8'), /fake-aged@npm:\^1\.0\.0"?:\n  version: 1\.0\.0/);
+  });
+
   test('attestations of proxied versions resolve through depot', async () => {
     const doc = JSON.parse((await get('/fake-att')).body);
     const url = doc.versions['1.0.0'].dist.attestations.url;
@@ -269,6 +344,12 @@ describe('uplinks: one registry for everything', () => {
   test('no confusion: a local name is served from depot alone; a first publish of an upstream name is refused', async () => {
     const pub = async (manifest) => stack.npm(['publish'], { cwd: await makePackage(stack.dir, manifest), home: alice.home });
     let r = await pub({ name: 'shadow-lib', version: '1.0.0' });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(fake.asked('shadow-lib').length, 1, 'the first publish asked the uplink once');
+    r = await pub({ name: 'shadow-lib', version: '1.0.1' });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(fake.asked('shadow-lib').length, 1, 'a later publish asks no one');
+    r = await stack.npm(['unpublish', 'shadow-lib@1.0.1', '--force'], { home: alice.home });
     assert.equal(r.code, 0, r.stderr);
     const m = { name: 'shadow-lib', version: '9.9.9' };
     fake.add(m, await tarball(stack.dir, m));
@@ -297,6 +378,15 @@ describe('uplinks: one registry for everything', () => {
     const pub = async (manifest, args = []) => stack.npm(['publish', ...args], { cwd: await makePackage(stack.dir, manifest), home: alice.home });
     assert.equal((await pub({ name: 'local-lib', version: '1.0.0', description: 'local library' })).code, 0);
     assert.equal((await pub({ name: '@corp/secret', version: '1.0.0' })).code, 0);  // restricted
+    // A restricted package under a proxied rule: its first publish asks the
+    // uplink whether the name is taken (point 5), and then nothing ever again.
+    assert.equal((await pub({ name: '@acme/hidden', version: '1.0.0' })).code, 0);
+    assert.equal(fake.asked('@acme/hidden').length, 1);
+    // A local name unpublished whole stays depot's: never fetched from upstream.
+    assert.equal((await pub({ name: 'fake-gone-local', version: '1.0.0' })).code, 0);
+    const gone = await stack.npm(['unpublish', 'fake-gone-local', '--force'], { home: alice.home });
+    assert.equal(gone.code, 0, gone.stderr);
+    const askedAtPublish = fake.asked('fake-gone-local').length;
     const mark = fake.requests.length;
     assert.equal((await get('/@private%2fthing')).status, 404);
     assert.equal((await get('/internal-missing')).status, 404);
@@ -304,10 +394,35 @@ describe('uplinks: one registry for everything', () => {
     assert.equal((await get('/@corp%2fother')).status, 404, 'a private scope under none');
     assert.equal((await get('/local-lib')).status, 200);
     assert.equal((await stack.curl('/local-lib/-/local-lib-9.0.0.tgz')).status, 404);
-    const writing = await get('/fake-never-published', { 'npm-command': 'publish' });
-    assert.equal(writing.status, 404, 'npm publish asks depot alone');
+    assert.equal((await get('/@acme%2fhidden')).status, 404, 'restricted under a proxied rule: 404 to strangers');
+    assert.equal((await get('/@acme%2fhidden', alice.auth)).status, 200);
+    assert.equal((await stack.curl('/@acme/hidden/-/hidden-1.0.0.tgz')).status, 404);
+    assert.equal((await pub({ name: '@acme/hidden', version: '1.0.1' })).code, 0);
+    const goneDoc = await get('/fake-gone-local');
+    assert.equal(goneDoc.status, 404, goneDoc.body);
+    assert.equal((await stack.curl('/fake-gone-local/-/fake-gone-local-1.0.0.tgz')).status, 404);
+    assert.equal(fake.asked('fake-gone-local').length, askedAtPublish, 'an unpublished local name is not asked for');
+    // What npm asks while writing never leaves depot, whatever the name.
+    for (const command of ['publish', 'stage', 'unpublish', 'deprecate', 'dist-tag', 'owner', 'access']) {
+      const r = await get(`/fake-never-${command}`, { 'npm-command': command });
+      assert.equal(r.status, 404, `npm ${command} asks depot alone`);
+    }
+    assert.equal((await get('/fake-never-write?write=true')).status, 404, '?write=true asks depot alone');
     const tags = await stack.npm(['dist-tag', 'ls', 'fake-unknown-tags'], { home: alice.home });
     assert.notEqual(tags.code, 0);
+    // The real npm commands, on names that exist nowhere but match the proxied rule.
+    const writes = [
+      ['unpublish', 'fake-unknown-unpublish@1.0.0', '--force'],
+      ['deprecate', 'fake-unknown-deprecate@1.0.0', 'old'],
+      ['owner', 'ls', 'fake-unknown-owner'],
+      ['owner', 'add', 'alice', 'fake-unknown-owneradd'],
+      ['access', 'set', 'status=private', 'fake-unknown-access'],
+      ['dist-tag', 'add', 'fake-unknown-distadd@1.0.0', 'beta'],
+    ];
+    for (const args of writes) {
+      const r = await stack.npm(args, { home: alice.home });
+      assert.notEqual(r.code, 0, `npm ${args.join(' ')} found nothing: ${r.stdout}`);
+    }
 
     // npm audit of a project with local, restricted, none and proxied names.
     const dir = await project('audit-app', {});
@@ -323,15 +438,20 @@ describe('uplinks: one registry for everything', () => {
     }));
     await writeFile(path.join(dir, 'package.json'), JSON.stringify({ name: 'audit-app', version: '1.0.0',
       dependencies: { 'fake-a': '1.0.0', 'local-lib': '1.0.0', '@corp/secret': '1.0.0', 'internal-tool': '1.0.0' } }));
+    const advise = await ctl('advisory', 'add', 'local-lib', '<2.0.0', 'moderate', 'local-lib leaks');
+    assert.equal(advise.code, 0, advise.stderr);
     const audit = await stack.npm(['audit', '--json'], { cwd: dir, home: alice.home });
     const report = JSON.parse(audit.stdout);
     assert.ok(report.vulnerabilities['fake-a'], `the uplink's advisory is merged: ${audit.stdout}`);
+    assert.equal(report.vulnerabilities['fake-a'].severity, 'high');
+    assert.equal(report.vulnerabilities['local-lib']?.severity, 'moderate', 'depot\'s own advisory, in the same answer');
+    assert.deepEqual(Object.keys(report.vulnerabilities).sort(), ['fake-a', 'local-lib']);
     const sent = fake.requests.slice(mark).filter((r) => r.url.includes('advisories'));
     assert.equal(sent.length, 1);
     assert.deepEqual(Object.keys(JSON.parse(sent[0].body)), ['fake-a']);
 
     const since = fake.requests.slice(mark).map((r) => `${r.method} ${r.url} ${r.body}`).join('\n');
-    for (const secret of ['private', 'internal', 'local-lib', 'corp', 'fake-never-published', 'fake-unknown-tags'])
+    for (const secret of ['private', 'internal', 'local-lib', 'corp', 'acme', 'hidden', 'fake-never', 'fake-unknown', 'fake-gone-local'])
       assert.ok(!since.includes(secret), `${secret} never reached the uplink:\n${since}`);
     const everything = fake.requests.map((r) => `${r.method} ${r.url} ${r.body}`).join('\n');
     for (const secret of ['private', 'internal-', 'corp'])
@@ -359,10 +479,32 @@ describe('uplinks: one registry for everything', () => {
     assert.match(r.stdout, /^fake-a\s+fake\s+ok\s+2 /m);
     assert.match(r.stdout, /^up-lib\s+up\s+ok/m);
     r = await ctl('cache', 'ls', 'up-*');
-    assert.doesNotMatch(r.stdout, /fake-a/);
+    assert.match(r.stdout, /^up-lib\s+up\s+ok\s+2 /m);
+    assert.match(r.stdout, /^up-app\s+up\s+ok/m);
+    assert.doesNotMatch(r.stdout, /fake-a|@up\/util/);
     r = await ctl('cache', 'refresh', 'up-lib');
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /up-lib: ok, 2 versions/);
+    // refresh asks at once, fresh or not: a new upstream version shows with no wait.
+    const m = { name: 'fake-a', version: '1.2.0' };
+    fake.add(m, await tarball(stack.dir, m));
+    const asks = fake.asked('fake-a').length;
+    r = await ctl('cache', 'refresh', 'fake-a');
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /fake-a: ok, 3 versions/);
+    assert.equal(fake.asked('fake-a').length, asks + 1);
+    assert.ok(JSON.parse((await get('/fake-a')).body).versions['1.2.0'], 'served from the refreshed copy');
+    assert.equal(fake.asked('fake-a').length, asks + 1, 'which is fresh');
+
+    // purge --older-than DAYS goes by when a document was fetched.
+    await stack.sql("UPDATE upstream_docs SET fetched_at = NOW() - INTERVAL 3 DAY WHERE name = 'fake-att'");
+    r = await ctl('cache', 'purge', '--older-than', '2');
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /purged 1 documents/);
+    const listed = (await ctl('cache', 'ls')).stdout;
+    assert.doesNotMatch(listed, /^fake-att /m);
+    assert.match(listed, /^fake-a /m);
+    assert.equal((await ctl('cache', 'purge', '--older-than', 'x')).code, 2);
 
     const stored = await sh('find', [path.join(stack.dir, 'tarballs/_uplinks/fake-a'), '-name', 'fake-a-1.0.0.tgz']);
     assert.match(stored.stdout, /_uplinks\/fake-a\/fake\/[0-9a-f]{16}\/fake-a-1\.0\.0\.tgz/);
@@ -404,6 +546,22 @@ describe('uplinks: one registry for everything', () => {
     assert.equal(status, 404, 'nginx no longer sends the tarball');
     assert.equal((await get('/fake-a')).status, 404);
     assert.doesNotMatch((await ctl('cache', 'ls')).stdout, /^fake-a /m);
+  });
+
+  test('uplink_NAME_token goes to that uplink as a Bearer token, and nothing of the client\'s goes with it', async () => {
+    assert.ok(fake.requests.length > 20);
+    for (const r of fake.requests) {
+      assert.equal(r.headers.authorization, 'Bearer fake-uplink-secret', `${r.method} ${r.url}`);
+      assert.equal(r.headers.cookie, undefined);
+      assert.equal(r.headers['npm-command'], undefined);
+      assert.equal(r.headers['npm-session'], undefined);
+    }
+    // A client's own token is not sent on, the uplink's is.
+    const before = fake.requests.length;
+    assert.equal((await get('/fake-token-check', alice.auth)).status, 404);
+    const sent = fake.requests.slice(before);
+    assert.equal(sent.length, 1);
+    assert.equal(sent[0].headers.authorization, 'Bearer fake-uplink-secret');
   });
 
   test('upstream down: what is cached keeps installing; the uncached fails fast; a stall is cut at the timeout', async () => {

@@ -8,8 +8,10 @@ import http from 'node:http';
 
 import { integrity, sha1 } from './packages.mjs';
 
-export async function fakeRegistry() {
-  const packages = new Map();  // name → { doc, tarballs: Map(file → Buffer), delayMs }
+// host, port: where to listen (a cluster's hosts reach this machine at its
+// veth address, not at loopback).
+export async function fakeRegistry({ host = '127.0.0.1', port = 0 } = {}) {
+  const packages = new Map();  // name → { doc, tarballs: Map(file → Buffer), delayMs, lastModified, cut }
   const attestations = new Map();  // "name@version" → object
   const advisories = new Map();  // name → [advisory]
   const requests = [];
@@ -49,20 +51,35 @@ export async function fakeRegistry() {
       if (p === '/-/v1/search') return send(res, 200, { objects: [], total: 0, time: new Date().toString() });
       const tgz = p.match(/^\/(.+)\/-\/([^/]+\.tgz)$/);
       if (tgz) {
-        const t = packages.get(tgz[1])?.tarballs.get(tgz[2]);
-        return t ? send(res, 200, t, { 'content-type': 'application/octet-stream' }) : send(res, 404, { error: 'not found' });
+        const pkg = packages.get(tgz[1]);
+        const t = pkg?.tarballs.get(tgz[2]);
+        if (!t) return send(res, 404, { error: 'not found' });
+        if (pkg.cut) {
+          // Half the bytes of the length promised, then the connection dies.
+          res.writeHead(200, { 'content-length': t.length, 'content-type': 'application/octet-stream' });
+          res.write(t.subarray(0, t.length >> 1));
+          setTimeout(() => res.destroy(), 50);
+          return undefined;
+        }
+        return send(res, 200, t, { 'content-type': 'application/octet-stream' });
       }
       const pkg = packages.get(p.slice(1));
       if (!pkg) return send(res, 404, { error: 'not found' });
       if (pkg.delayMs) await new Promise((r) => setTimeout(r, pkg.delayMs));
+      // A registry that validates by date alone sends Last-Modified, no ETag.
+      if (pkg.lastModified) {
+        const lm = new Date(pkg.doc.time.modified).toUTCString();
+        if (req.headers['if-modified-since'] === lm) { res.writeHead(304, { 'last-modified': lm }); res.end(); return undefined; }
+        return send(res, 200, pkg.doc, { 'last-modified': lm });
+      }
       const etag = etagOf(pkg.doc);
       if (req.headers['if-none-match'] === etag) { res.writeHead(304, { etag }); res.end(); return undefined; }
       if (req.method === 'HEAD') { res.writeHead(200, { etag }); res.end(); return undefined; }
       return send(res, 200, pkg.doc, { etag });
     });
   });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  url = `http://127.0.0.1:${server.address().port}`;
+  await new Promise((resolve) => server.listen(port, host, resolve));
+  url = `http://${host}:${server.address().port}`;
 
   return {
     url,
@@ -81,13 +98,16 @@ export async function fakeRegistry() {
     // Registry signatures as npm's registry makes them (issue 13): keys is
     // the /-/npm/v1/keys list, privateKey signs as keyid.
     signWith(s) { signing = s; },
-    add(manifest, tgz, { time, tamper = false, attestation = null, deprecated, delayMs = 0, badSignature = false } = {}) {
+    // Tarballs of the name are cut off halfway (true) or whole again (false).
+    cut(name, on) { packages.get(name).cut = on; },
+    add(manifest, tgz, { time, tamper = false, attestation = null, deprecated, delayMs = 0, badSignature = false,
+      lastModified = false } = {}) {
       const { name, version } = manifest;
       const bare = name.includes('/') ? name.split('/')[1] : name;
       const file = `${bare}-${version}.tgz`;
       let pkg = packages.get(name);
       if (!pkg) {
-        pkg = { tarballs: new Map(), delayMs, doc: { _id: name, name, 'dist-tags': {}, versions: {},
+        pkg = { tarballs: new Map(), delayMs, lastModified, cut: false, doc: { _id: name, name, 'dist-tags': {}, versions: {},
           time: { created: (time ?? new Date()).toISOString() }, 'x-custom-field': { kept: true } } };
         packages.set(name, pkg);
       }
