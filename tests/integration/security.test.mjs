@@ -133,6 +133,8 @@ describe('security review: accounts and credentials', () => {
     assert.equal((await stack.curl('/-/whoami', { headers: bearer(pt) })).status, 401, 'project tokens are rotated by default');
     const rotated = body(done).project_tokens['bob-proj'];
     assert.equal((await stack.curl('/-/whoami', { headers: bearer(rotated) })).status, 200);
+    const hours = Number(await stack.sql(`SELECT TIMESTAMPDIFF(HOUR, NOW(), expires_at) FROM tokens WHERE token_prefix = '${rotated.slice(0, 12)}'`));
+    assert.ok(hours > 89 * 24 && hours <= 90 * 24, `a rotated project token expires as a new one does: ${hours} h`);
     // Keeping them is the owner's choice on the reset page.
     const again = await resetAccount(stack, 'bob@example.com', { password: 'bob-password-3', keepProjectTokens: true });
     assert.deepEqual(again.project_tokens ?? {}, {});

@@ -5,6 +5,7 @@
 // can require staging for token publishes.
 
 import assert from 'node:assert/strict';
+import { createPublicKey, verify } from 'node:crypto';
 import { access, mkdir, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -105,6 +106,14 @@ describe('staged publishing, as npm stage does it', () => {
     assert.equal(doc['dist-tags'].latest, '1.1.0');
     assert.ok(Date.parse(doc.time['1.1.0']) >= before - 1000, 'time is the approval time');
     assert.equal((await stack.curl('/staged-pkg/-/staged-pkg-1.1.0.tgz')).status, 200);
+    // Signed as every version is, by a key the registry lists.
+    const [sig] = doc.versions['1.1.0'].dist.signatures ?? [];
+    assert.ok(sig, 'dist.signatures on the approved version');
+    const key = json(await stack.curl('/-/npm/v1/keys')).keys.find((k) => k.keyid === sig.keyid);
+    assert.ok(key, sig.keyid);
+    const pub = createPublicKey({ key: Buffer.from(key.key, 'base64'), format: 'der', type: 'spki' });
+    assert.ok(verify('sha256', Buffer.from(`staged-pkg@1.1.0:${doc.versions['1.1.0'].dist.integrity}`), pub,
+      Buffer.from(sig.sig, 'base64')), 'the signature verifies');
     const changes = json(await stack.curl('/-/changes?limit=1000')).results;
     assert.ok(changes.some((c) => c.name === 'staged-pkg' && c.kind === 'publish' && c.detail?.version === '1.1.0'));
     assert.deepEqual(json(await stack.curl('/-/stage', { headers: alice.auth })).items, []);
@@ -140,6 +149,16 @@ describe('staged publishing, as npm stage does it', () => {
     assert.notEqual(pub.code, 0);
     assert.match(pub.stderr, /only as staged versions/);
     await stage('1.3.0');
+    // An owner's own login is no CI token: it publishes straight.
+    const own = await stack.npm(['publish'], { cwd: await makePackage(stack.dir, { name: 'staged-pkg', version: '1.3.1' }), home: alice.home });
+    assert.equal(own.code, 0, own.stderr);
+    // --off: token publishes go live at once again.
+    const off = await sh(path.join(binDir, 'depotctl'), ['--config', stack.config, 'package', 'require-staging', 'staged-pkg', '--off']);
+    assert.equal(off.code, 0, off.stderr);
+    assert.equal(json(await stack.curl('/-/package/staged-pkg/visibility', { headers: alice.auth })).require_staging, false);
+    const direct = await stack.npm(['publish', '--tag', 'ci'], { cwd: await makePackage(stack.dir, { name: 'staged-pkg', version: '1.3.2' }), home: ci });
+    assert.equal(direct.code, 0, direct.stderr);
+    assert.ok(json(await stack.curl('/staged-pkg')).versions['1.3.2']);
   });
 
   test('owners see staged versions on the package page and approve there with a code', async () => {
@@ -155,9 +174,21 @@ describe('staged publishing, as npm stage does it', () => {
       data: `ut=${alice.token}&id=${id}&action=approve${extra}` });
     const noCode = await form('');
     assert.equal(noCode.status, 401, noCode.body);
-    const ok = await form(`&otp=${await freshCode()}`);
+    const code = await freshCode();
+    const ok = await form(`&otp=${code}`);
     assert.equal(ok.status, 200, ok.body);
     assert.ok(json(await stack.curl('/staged-pkg')).versions['1.4.0']);
+    // The reject form: without the code nothing changes; with it the upload goes.
+    const id2 = await stage('1.5.0');
+    const reject = (extra) => stack.curl('/staged-pkg/-/stage', { method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+      data: `ut=${alice.token}&id=${id2}&action=reject${extra}` });
+    assert.equal((await reject('')).status, 401);
+    assert.equal((await stack.curl(`/-/stage/${id2}`, { headers: alice.auth })).status, 200, 'still waiting');
+    const rejected = await reject(`&otp=${code}`);
+    assert.equal(rejected.status, 200, rejected.body);
+    assert.equal((await stack.curl(`/-/stage/${id2}`, { headers: alice.auth })).status, 404);
+    assert.equal(json(await stack.curl('/staged-pkg')).versions['1.5.0'], undefined);
   });
 
   test('a first version can be staged: the name is taken, with no version, until approved', async () => {

@@ -161,6 +161,7 @@ describe('two-factor authentication, as npm does it', () => {
       ],
     });
     assert.equal(ok.code, 0, ok.output);
+    assert.match(ok.output, /one-time password/i, 'npm asked for the code');
     assert.match(ok.output, /Logged in/);
     const who = await stack.npm(['whoami'], { home: 'alice-legacy' });
     assert.equal(who.stdout.trim(), 'alice');

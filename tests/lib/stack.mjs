@@ -198,14 +198,14 @@ export function spawnProcess(cmd, args, opts) {
 // (or to a function of the output so far that returns it).
 // onOutput(text) sees the output as it arrives (for web login URLs).
 Stack.prototype.npmInteractive = function npmInteractive(args, { answers = [], home = 'npm-home', onOutput,
-  timeoutMs = 60000 } = {}) {
+  timeoutMs = 60000, cwd = this.dir } = {}) {
   const h = path.join(this.dir, home);
   const quote = (s) => `'${String(s).replaceAll("'", "'\\''")}'`;
   const cmd = [npmBin, ...args, '--registry', this.url + '/', '--cafile', this.ca,
     '--userconfig', path.join(h, '.npmrc'), '--cache', path.join(h, 'cache'),
     '--update-notifier=false', '--fund=false'].map(quote).join(' ');
   const child = spawn('script', ['-qefc', cmd, '/dev/null'], {
-    cwd: this.dir, env: { ...process.env, HOME: h, TERM: 'dumb', NO_COLOR: '1' },
+    cwd, env: { ...process.env, HOME: h, TERM: 'dumb', NO_COLOR: '1' },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   let out = '';
