@@ -184,6 +184,21 @@ services::Principal form_principal(const http::Request& req, Context& ctx,
     return who;
 }
 
+// A package's publishing rules in words, for its owners (issue 12).
+std::string publish_policy(Context& ctx, std::uint64_t package_id) {
+    const auto mfa = storage::PackageRepo{ctx.db}.mfa_policy(package_id);
+    std::string out = !mfa.publish_requires_tfa ? "Publishing needs no one-time password"
+                      : mfa.automation_token_overrides_tfa
+                          ? "Publishing needs a one-time password, except from tokens made "
+                            "with --bypass-2fa (npm access set mfa=automation)"
+                          : "Publishing needs a one-time password from every token (npm access "
+                            "set mfa=publish)";
+    out += storage::StagedRepo{ctx.db}.requires_staging(package_id)
+               ? "; tokens may only stage versions, for an owner to approve."
+               : ".";
+    return out;
+}
+
 // The management view of a package page, when the cookie's token may manage it.
 void add_management(const http::Request& req, Context& ctx, std::uint64_t package_id,
                     render::PackagePage& page) {
@@ -204,6 +219,7 @@ void add_management(const http::Request& req, Context& ctx, std::uint64_t packag
                     {s.id, s.version, s.tag, s.actor_name + " (" + s.actor_type + ")", s.created});
         }
         if (who.one_package()) page.project_token = cookie;
+        page.publish_policy = publish_policy(ctx, package_id);
     } catch (const HttpError&) {
         // An old cookie: the public page, as for anyone.
     }

@@ -213,6 +213,7 @@ std::string Views::package_page(const PackagePage& page) {
             manage.set("has_staged", mu::data::type::bool_true);
         }
         set_if(manage, "project_token", page.project_token);
+        set_if(manage, "publish_policy", page.publish_policy);
         manage.set("name", page.name);
         manage.set("user",
                    page.with_user_token ? mu::data::type::bool_true : mu::data::type::bool_false);

@@ -60,6 +60,9 @@ struct PackagePage {
         std::string id, version, tag, actor, created;
     };
     std::vector<Staged> staged;
+    // What npm access set mfa= and depotctl package require-staging decided,
+    // in words (npm access get status prints only public or private).
+    std::string publish_policy;
 };
 
 // A user token shown once (SPEC §3), with the .npmrc line for registry_host,

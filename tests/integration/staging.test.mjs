@@ -152,10 +152,14 @@ describe('staged publishing, as npm stage does it', () => {
     // An owner's own login is no CI token: it publishes straight.
     const own = await stack.npm(['publish'], { cwd: await makePackage(stack.dir, { name: 'staged-pkg', version: '1.3.1' }), home: alice.home });
     assert.equal(own.code, 0, own.stderr);
+    // Owners read the rule on the package page (npm access get status prints only public/private).
+    const page = async () => (await stack.curl('/staged-pkg', { headers: { accept: 'text/html', cookie: `depot_token=${alice.token}` } })).body;
+    assert.match(await page(), /id="publish-policy">[^<]*tokens may only stage versions/);
     // --off: token publishes go live at once again.
     const off = await sh(path.join(binDir, 'depotctl'), ['--config', stack.config, 'package', 'require-staging', 'staged-pkg', '--off']);
     assert.equal(off.code, 0, off.stderr);
     assert.equal(json(await stack.curl('/-/package/staged-pkg/visibility', { headers: alice.auth })).require_staging, false);
+    assert.doesNotMatch(await page(), /tokens may only stage/);
     const direct = await stack.npm(['publish', '--tag', 'ci'], { cwd: await makePackage(stack.dir, { name: 'staged-pkg', version: '1.3.2' }), home: ci });
     assert.equal(direct.code, 0, direct.stderr);
     assert.ok(json(await stack.curl('/staged-pkg')).versions['1.3.2']);

@@ -193,6 +193,10 @@ describe('two-factor authentication through npm\'s commands', () => {
     const vis = json(await stack.curl('/-/package/dave-pkg/visibility', { headers: dave.auth }));
     assert.equal(vis.mfa, 'automation');
     assert.equal(vis.automation_token_overrides_tfa, true);
+    const page = await stack.curl('/dave-pkg', { headers: { accept: 'text/html', cookie: `depot_token=${dave.token}` } });
+    assert.match(page.body, /id="publish-policy">Publishing needs a one-time password, except from tokens made with --bypass-2fa/);
+    const stranger = await stack.curl('/dave-pkg', { headers: { accept: 'text/html' } });
+    assert.doesNotMatch(stranger.body, /publish-policy/, 'owners only');
     assert.equal(json(await stack.curl('/-/npm/v1/user', { headers: dave.auth })).fullname, 'Dave Example');
 
     // npm trust too.
