@@ -59,6 +59,39 @@ describe('deploy/install', () => {
     assert.equal(r.code, 0, r.stderr);
   });
 
+  test('the uplink lines: commented in the installed config, on in deploy/local up; both pass check-config', async () => {
+    const installed = await readFile(path.join(stage, 'etc/depot/depot.conf'), 'utf8');
+    assert.match(installed, /^#uplink_npmjs = https:\/\/registry\.npmjs\.org$/m);
+    assert.match(installed, /^#proxy = @mycompany\/\*:none .*\*:npmjs$/m);
+    assert.doesNotMatch(installed, /^(uplink_|proxy)/m, 'ops choose: nothing proxied until uncommented');
+    const check = async (text) => {
+      const conf = path.join(stage, 'uplink-check.conf');
+      await writeFile(conf, text.replace(/^db_password_file = .*$/m, 'db_password_file =')
+        .replace(/^signing_kek_file = \/etc\/depot\/signing\.kek$/m, 'signing_kek_file ='));
+      return sh(path.join(stage, 'usr/local/bin/depotctl'), ['--config', conf, 'check-config']);
+    };
+    // The example's lines as ops would take them (the corp CA file and token are placeholders).
+    const uncommented = installed.replace(/^#(uplink_npmjs|uplink_npmjs_timeout|uplink_corp|proxy) = /gm, '$1 = ');
+    assert.match(uncommented, /^proxy = /m);
+    let r = await check(uncommented);
+    assert.equal(r.code, 0, r.stderr);
+
+    const local = (args, env = {}) => sh('bash', [path.join(repo, 'deploy/local'), 'uplink-config', ...args],
+      { env: { ...process.env, DEPOT_NO_UPLINK: '', ...env } });
+    const on = await local([]);
+    assert.equal(on.code, 0, on.stderr);
+    assert.match(on.stdout, /^uplink_npmjs = https:\/\/registry\.npmjs\.org$/m);
+    assert.match(on.stdout, /^proxy = @mycompany\/\*:none \*:npmjs$/m);
+    assert.match(on.stdout, /come from https:\/\/registry\.npmjs\.org.*\n.*@mycompany\/\* never leaves depot/);
+    r = await check(`${installed}\n${on.stdout.split('\n\n')[0]}\n`);
+    assert.equal(r.code, 0, r.stderr);
+    for (const off of [await local(['--no-uplink']), await local([], { DEPOT_NO_UPLINK: '1' })]) {
+      assert.equal(off.code, 0, off.stderr);
+      assert.doesNotMatch(off.stdout, /uplink_|proxy =/);
+      assert.match(off.stdout, /Nothing is proxied/);
+    }
+  });
+
   test('the production nginx site passes nginx -t', async () => {
     const nginxConf = path.join(stage, 'nginx.conf');
     await writeFile(nginxConf, `pid ${stage}/nginx.pid; error_log stderr; events {}

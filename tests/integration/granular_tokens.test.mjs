@@ -70,7 +70,8 @@ describe('granular tokens, as npm token create makes them', () => {
     assert.deepEqual(listed.scopes, ['@team']);
     assert.equal(listed.description, 'CI publish');
     assert.equal(listed.packages_and_scopes_permission, 'read-write');
-    assert.ok(listed.expires);
+    assert.equal(listed.expires, t.expires);
+    assert.deepEqual(listed.cidr_whitelist, ['127.0.0.0/8']);
   });
 
   test('read-only and no-access tokens; a restricted package outside the token is absent', async () => {
@@ -172,6 +173,24 @@ describe('granular tokens, as npm token create makes them', () => {
     const projectDays = await days(pt.slice(0, 12));
     assert.ok(webDays > 89 && webDays <= 90, `web token: ${webDays} days`);
     assert.ok(projectDays > 89 && projectDays <= 90, `project token: ${projectDays} days`);
+  });
+
+  test('token_max_days caps every expiry: npm token create, and its default', async () => {
+    const short = await Stack.start({ extraConf: 'token_max_days = 7' });
+    try {
+      const carl = await account(short, 'carl');
+      const make = (args) => short.npm(['token', 'create', '--json', '--password', 'carl-password-1', '--name', 'x',
+        '--packages', 'p', ...args], { home: carl.home });
+      const over = await make(['--expires', '8']);
+      assert.notEqual(over.code, 0);
+      assert.match(over.stderr, /between 1 and 7/);
+      const dflt = await make([]);
+      assert.equal(dflt.code, 0, dflt.stderr);
+      const days = (Date.parse(JSON.parse(dflt.stdout).expires) - Date.now()) / 86400000;
+      assert.ok(days > 6.9 && days <= 7, `the default is the cap: ${days}`);
+    } finally {
+      await short.stop();
+    }
   });
 
   test('ops retire classic tokens; granular ones go on', async () => {

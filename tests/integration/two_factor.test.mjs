@@ -61,6 +61,11 @@ describe('two-factor authentication, as npm does it', () => {
     assert.ok(link.searchParams.get('ct'));
     assert.equal(JSON.parse((await stack.npm(['profile', 'get', '--json'], { home: alice.home })).stdout).email,
       'alice@example.com', 'unchanged until confirmed');
+    const followed = await stack.curl('/-confirm', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      data: new URLSearchParams(Object.fromEntries(link.searchParams)).toString() });
+    assert.equal(followed.status, 200, followed.body);
+    assert.equal(JSON.parse((await stack.npm(['profile', 'get', '--json'], { home: alice.home })).stdout).email,
+      'alice.new@example.com', 'the address counts once its link is followed');
     r = await stack.npm(['profile', 'set', 'homepage', 'https://x.example'], { home: alice.home });
     assert.notEqual(r.code, 0, 'depot keeps no homepage: said, not pretended');
     assert.equal((await stack.curl('/-/npm/v1/user')).status, 401);
@@ -84,9 +89,15 @@ describe('two-factor authentication, as npm does it', () => {
     lastStep = Math.floor(Date.now() / 30000);  // the enrolment used the current step
     const p = json(await stack.curl('/-/npm/v1/user', { headers: alice.auth }));
     assert.deepEqual(p.tfa, { mode: 'auth-and-writes', pending: false });
-    // The secret is stored, never shown again.
+    // The secret and the recovery codes are stored, never shown again.
     const again = await stack.curl('/-/npm/v1/user', { headers: alice.auth });
     assert.doesNotMatch(again.body, new RegExp(secret));
+    const page = await stack.curl('/-/account', { headers: { accept: 'text/html', cookie: `depot_token=${alice.token}` } });
+    assert.equal(page.status, 200);
+    for (const text of [again.body, page.body]) {
+      assert.ok(!recovery.some((c) => text.includes(c)), 'no recovery code shown again');
+      assert.ok(!text.includes(secret));
+    }
   });
 
   test('writes need npm-otp; a code serves its own credential again, no other', async () => {
@@ -132,6 +143,28 @@ describe('two-factor authentication, as npm does it', () => {
     assert.match(noField.body, /one-time password/);
     const withField = await form(`&otp=${code}`);
     assert.equal(withField.status, 200, withField.body);
+    // Every other form of the page and the account: 401 without the field;
+    // with it, the code is no longer what decides.
+    const forms = [
+      ['/tfa-pkg/stable', 'version=1.0.0'],
+      ['/tfa-pkg/test', 'version=1.0.1'],
+      ['/tfa-pkg/nightly', 'link=http%3A%2F%2F127.0.0.1%3A1%2Fx.tgz'],
+      ['/tfa-pkg/-/link', 'version=2.0.0&link=http%3A%2F%2F127.0.0.1%3A1%2Fx.tgz'],
+      ['/tfa-pkg/-/owners', 'add=nobody-here'],
+      ['/tfa-pkg/-/rotate', ''],
+      ['/tfa-new-project', 'create'],
+    ];
+    for (const [route, fields] of forms) {
+      const send = (extra) => stack.curl(route, { method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+        data: `ut=${alice.token}&${fields}${extra}` });
+      const without = await send('');
+      assert.equal(without.status, 401, `${route} without a code: ${without.body}`);
+      assert.match(without.body, /one-time password/, route);
+      const withCode = await send(`&otp=${code}`);
+      assert.notEqual(withCode.status, 401, `${route} with the code: ${withCode.body}`);
+    }
+    assert.equal((await stack.curl('/tfa-new-project')).status, 200, 'made with the code');
     // Reads need no code.
     assert.equal((await stack.curl('/tfa-pkg', { headers: alice.auth })).status, 200);
     // A token create needs the password and a code.

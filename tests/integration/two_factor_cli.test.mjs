@@ -28,6 +28,8 @@ function phone(secret) {
   return {
     secret,
     use(step) { last = Math.max(last, step); return totp(secret, step); },
+    // The newest code a credential that already used one may use again.
+    current() { return this.use(Math.max(last, currentStep())); },
     async fresh() {
       for (;;) {
         const now = currentStep();
@@ -43,8 +45,7 @@ describe('two-factor authentication through npm\'s commands', () => {
   let stack;
   let dave;   // auth-and-writes, enrolled with the raw API npm drives
   let erin;   // auth-only, enrolled with npm profile enable-2fa auth-only
-  let davePhone;
-  let daveCode;  // the code dave's own token uses for its writes
+  let davePhone;  // dave's own token takes davePhone.current() for its writes
 
   const post = (who, body, otp) => stack.curl('/-/npm/v1/user', { method: 'POST',
     headers: { ...who.auth, 'content-type': 'application/json', ...(otp ? { 'npm-otp': otp } : {}) }, data: JSON.stringify(body) });
@@ -74,7 +75,10 @@ describe('two-factor authentication through npm\'s commands', () => {
       assert.equal(r.code, 0, r.stderr);
     }
     davePhone = await enrol(dave, 'auth-and-writes');
-    daveCode = await davePhone.fresh();
+    // dave's token takes a step of its own: current() serves it from then on.
+    const claim = await stack.curl('/-/package/dave-pkg/dist-tags/claimed', { method: 'PUT',
+      headers: { ...dave.auth, 'content-type': 'application/json', 'npm-otp': await davePhone.fresh() }, data: '"1.0.0"' });
+    assert.equal(claim.status, 201, claim.body);
   });
   after(async () => { await stack?.stop(); });
 
@@ -176,18 +180,22 @@ describe('two-factor authentication through npm\'s commands', () => {
       ['access', 'set', 'mfa=automation', 'dave-pkg'],
       ['profile', 'set', 'fullname', 'Dave Example'],
       ['unpublish', 'dave-pkg@1.0.1', '--force'],
+      ['dist-tag', 'rm', 'dave-pkg', 'beta'],
+      ['owner', 'rm', 'frank', 'dave-pkg'],
     ];
     for (const args of commands) {
       const no = await stack.npm(args, { home: dave.home });
       assert.notEqual(no.code, 0, `npm ${args.join(' ')} without a code`);
       assert.match(no.stderr, /EOTP|one-time password|OTP required/, `npm ${args.join(' ')}: ${no.stderr}`);
-      const yes = await stack.npm([...args, '--otp', daveCode], { home: dave.home });
+      const yes = await stack.npm([...args, '--otp', davePhone.current()], { home: dave.home });
       assert.equal(yes.code, 0, `npm ${args.join(' ')} --otp: ${yes.stderr}`);
     }
     const doc = json(await stack.curl('/dave-pkg', { headers: { ...dave.auth, accept: 'application/json' } }));
     assert.equal(doc.versions['1.0.0'].deprecated, 'use 1.0.1');
-    assert.equal(doc['dist-tags'].beta, '1.0.0');
-    assert.deepEqual(doc.maintainers.map((m) => m.name).sort(), ['dave', 'frank']);
+    assert.equal(doc['dist-tags'].beta, undefined, 'added, then removed');
+    assert.deepEqual(doc.maintainers.map((m) => m.name).sort(), ['dave'], 'frank added, then removed');
+    const changes = JSON.parse((await stack.curl('/-/changes?limit=1000')).body).results.filter((c) => c.name === 'dave-pkg');
+    assert.ok(changes.some((c) => c.kind.includes('owner')), changes.map((c) => c.kind).join());
     assert.equal(doc.versions['1.0.1'], undefined);
     assert.equal((await stack.curl('/@dave%2flib')).status, 200, 'made public');
     const vis = json(await stack.curl('/-/package/dave-pkg/visibility', { headers: dave.auth }));
@@ -204,13 +212,13 @@ describe('two-factor authentication through npm\'s commands', () => {
     const trustNo = await trust(t);
     assert.notEqual(trustNo.code, 0, trustNo.stdout);
     assert.match(trustNo.stderr + trustNo.stdout, /EOTP|one-time password|OTP required/);
-    const trustYes = await trust(t, [`--otp=${daveCode}`]);
+    const trustYes = await trust(t, [`--otp=${davePhone.current()}`]);
     assert.equal(trustYes.code, 0, trustYes.stdout + trustYes.stderr);
 
     // npm's own prompt: publish without --otp asks, and the code typed goes through.
     const cwd = await makePackage(stack.dir, { name: 'dave-pkg', version: '1.0.2' });
     const prompted = await stack.npmInteractive(['publish'], {
-      cwd, home: dave.home, answers: [[/one-time password/i, daveCode]],
+      cwd, home: dave.home, answers: [[/one-time password/i, () => davePhone.current()]],
     });
     assert.equal(prompted.code, 0, prompted.output);
     assert.match(prompted.output, /one-time password/i, 'npm prompted');
@@ -220,6 +228,7 @@ describe('two-factor authentication through npm\'s commands', () => {
   test('npm token create needs the code; --bypass-2fa tokens write without one, others do not, and a code is not theirs', async () => {
     const create = (extra, otp = []) => stack.npm(['token', 'create', '--json', '--password', 'dave-password-1', '--name', 'ci',
       '--packages', 'dave-pkg', '--packages-and-scopes-permission', 'read-write', ...extra, ...otp], { home: dave.home });
+    const daveCode = davePhone.current();
     const no = await create(['--bypass-2fa']);
     assert.notEqual(no.code, 0);
     assert.match(no.stderr, /EOTP|one-time password|OTP required/);
@@ -246,6 +255,7 @@ describe('two-factor authentication through npm\'s commands', () => {
     // dave's code was used by dave's own token: another token may not use it.
     const reused = await tag(pHome, ['--otp', daveCode]);
     assert.notEqual(reused.code, 0, 'a code used by one token is not another\'s');
+    assert.equal((await tag(dave.home, ['--otp', daveCode])).code, 0, 'while it still serves the token that used it');
     // Staging takes no code from any token that may write the package:
     // nothing goes live until an owner approves, and that needs the code.
     const stage = (home, version, extra = []) => makePackage(stack.dir, { name: 'dave-pkg', version })
@@ -264,12 +274,11 @@ describe('two-factor authentication through npm\'s commands', () => {
     const rejectNo = await stack.npm(['stage', 'reject', id], { home: dave.home });
     assert.notEqual(rejectNo.code, 0);
     assert.match(rejectNo.stderr, /EOTP|one-time password|OTP required/);
-    const rejectYes = await stack.npm(['stage', 'reject', id, '--otp', daveCode], { home: dave.home });
+    const rejectYes = await stack.npm(['stage', 'reject', id, '--otp', davePhone.current()], { home: dave.home });
     assert.equal(rejectYes.code, 0, rejectYes.stderr);
     // A fresh code of its own lets the plain token write (last: dave's code is spent for others from here).
     const own = await tag(pHome, ['--otp', await davePhone.fresh()]);
     assert.equal(own.code, 0, own.stderr);
-    daveCode = null;
   });
 
   test('disable-2fa with a wrong password changes nothing', async () => {

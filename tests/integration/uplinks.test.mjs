@@ -19,7 +19,7 @@ const pnpmBin = path.join(repo, 'tests/node_modules/pnpm/bin/pnpm.cjs');
 const yarnBin = path.join(repo, 'tests/node_modules/@yarnpkg/cli-dist/bin/yarn.js');
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const exists = (p) => access(p).then(() => true, () => false);
-const MAXAGE = 3;
+const MAXAGE = 5;
 
 describe('uplinks: one registry for everything', () => {
   let up;     // the upstream depot
@@ -338,6 +338,9 @@ describe('uplinks: one registry for everything', () => {
     const r = await stack.curl(url.slice(stack.url.length));
     assert.equal(r.status, 200, r.body);
     assert.equal(JSON.parse(r.body).attestations[0].predicateType, 'https://slsa.dev/provenance/v1');
+    const again = await stack.curl(url.slice(stack.url.length));
+    assert.equal(again.body, r.body);
+    assert.equal(fake.asked('attestations/fake-att').length, 1, 'cached: asked once');
     assert.equal((await stack.curl('/-/npm/v1/attestations/fake-a@1.0.0')).status, 404);
   });
 
@@ -363,11 +366,12 @@ describe('uplinks: one registry for everything', () => {
 
     r = await pub({ name: 'fake-taken', version: '1.0.0' });
     assert.notEqual(r.code, 0);
-    assert.match(r.stderr, /409|exists on the uplink fake/);
+    assert.match(r.stderr, /exists on the uplink fake/);
     // Every way a package is made checks: the web's project creation too.
     const web = await stack.curl('/fake-taken', { method: 'POST', headers: { ...alice.auth,
       'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' }, data: 'create' });
     assert.equal(web.status, 409, web.body);
+    assert.match(web.body, /exists on the uplink fake/);
     assert.equal((await get('/fake-taken')).status, 200, 'still the uplink\'s');
     // Names under none are published without asking anyone.
     r = await pub({ name: 'internal-tool', version: '1.0.0' });
@@ -583,6 +587,12 @@ describe('uplinks: one registry for everything', () => {
 
     fake.setMode('stall');
     try {
+      // A slow uplink: a cached name is answered stale at the timeout (2 s), not later.
+      t = Date.now();
+      const slow = await get('/fake-lm');
+      assert.equal(slow.status, 200, slow.body);
+      assert.equal(slow.headers.warning, '110 - "Response is Stale"');
+      assert.ok(Date.now() - t < 5000, `stale answer after ${Date.now() - t} ms`);
       t = Date.now();
       const stalled = await get('/fake-stalled-name');
       assert.equal(stalled.status, 502, stalled.body);
