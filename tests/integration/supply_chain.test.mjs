@@ -269,6 +269,18 @@ describe('proxied versions under each uplink\'s signatures policy', () => {
     await verify(stack, 'tr-a@1.0.0', keys);
     assert.deepEqual((await doc('vf-a')).versions, {});
   });
+
+  test('without audit_uplink, npm audit asks no uplink, even about proxied names', async () => {
+    plain.advise('pl-a', { id: 7, url: 'https://example.invalid/7', title: 'pl-a is bad', severity: 'high',
+      vulnerable_versions: '<2.0.0', cwe: [], cvss: { score: 7, vectorString: null } });
+    const r = await stack.curl('/-/npm/v1/security/advisories/bulk', { method: 'POST',
+      headers: { 'content-type': 'application/json' }, data: JSON.stringify({ 'pl-a': ['1.0.0'] }) });
+    assert.equal(r.status, 200, r.body);
+    assert.deepEqual(json(r), {});
+    for (const reg of [signed, plain]) {
+      assert.deepEqual(reg.requests.filter((q) => q.url.includes('advisories')), []);
+    }
+  });
 });
 
 // A Sigstore bundle as npm publish --provenance makes it (libnpmpublish):
